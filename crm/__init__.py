@@ -1,0 +1,1 @@
+"""Shared plumbing of the CRM warehouse: settings and the ``crm`` command line."""

@@ -1,0 +1,44 @@
+with
+
+source as (
+
+    select * from {{ source('marketing', 'campaigns') }}
+
+),
+
+latest as (
+
+    {{ latest_version('source', 'campaign_id', '_loaded_at desc') }}
+
+),
+
+renamed as (
+
+    select
+        -- ids
+        {{ clean_text('campaign_id') }} as campaign_id,
+        {{ clean_text('crm_campaign_id') }} as crm_campaign_id,
+
+        -- strings
+        {{ clean_text('name') }} as campaign_name,
+        {{ normalize_enum('type', ['email', 'webinar', 'paid_search', 'social', 'event', 'win_back',
+            'loyalty']) }} as campaign_type,
+        {{ clean_text('subject') }} as email_subject,
+        {{ clean_text('target_segment') }} as target_segment,
+        upper(trim(currency)) as currency_code,
+
+        -- numerics
+        {{ parse_number('budget') }} as budget,
+
+        -- dates
+        {{ parse_date('start_date') }} as start_date,
+        {{ parse_date('end_date') }} as end_date,
+
+        -- timestamps
+        {{ to_utc_timestamp('_loaded_at') }} as loaded_at
+
+    from latest
+
+)
+
+select * from renamed
