@@ -84,6 +84,8 @@ def demo(
         console.print(f"[red]demo finished in {elapsed:.0f} s with failed DAG runs: {names}[/red]")
         raise typer.Exit(1)
     console.print(f"[green]demo finished in {elapsed:.0f} s; every DAG run succeeded[/green]")
+    report = where["segment performance report (open me)"]
+    console.print(f"[bold]The segment performance report:[/bold] {report}", soft_wrap=True)
 
 
 def _print_sources_summary(settings: Settings, counts: dict[str, int]) -> None:
