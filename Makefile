@@ -11,6 +11,7 @@ SF ?= 0.1
 # uv on PATH if the machine has one, else a private copy bootstrapped with pip into .tools/
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 PYTEST_ARGS ?=
+BENCH_ARGS ?=
 
 .PHONY: help setup demo test lint format lock bench clean airflow
 
@@ -47,6 +48,9 @@ format: setup  ## apply ruff's fixes and formatting
 lock: | $(UV)  ## re-resolve requirements.lock from pyproject.toml (names, versions, hashes only)
 	$(UV) pip compile --quiet pyproject.toml --extra dev --generate-hashes --universal \
 		--python-version 3.11 --no-header -o requirements.lock
+
+bench: setup  ## time every stage at SF (default 0.1; SF10=1 for SF 10); tables in bench/results/
+	$(BIN)/crm bench --sf $(if $(SF10),10 --allow-large,$(SF)) $(BENCH_ARGS)
 
 clean:  ## remove the virtualenv and generated data
 	rm -rf $(VENV) .tools $(DATA_DIR)

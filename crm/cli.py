@@ -15,8 +15,10 @@ from typing import Annotated
 import typer
 
 from crm.airflow_env import dags_app
+from crm.bench.cli import bench
 from crm.demo import demo
 from crm.docs import docs
+from crm.postgres_peer import peer_app
 from crm.publish import publish_command
 from crm.report import report
 from crm.transform import transform
@@ -74,6 +76,8 @@ app.command("publish")(publish_command)
 app.command("report")(report)
 app.command("docs")(docs)
 app.add_typer(dags_app, name="dags")
+app.command("bench")(bench)
+app.add_typer(peer_app, name="peer")
 
 
 if __name__ == "__main__":

@@ -161,10 +161,14 @@ def gate_date(conf: Mapping[str, Any] | None, events: Mapping[Any, Iterable[Any]
 
 
 def quality_gate(run_id: str, logical_date: date | None) -> dict[str, Any]:
-    """Judge the landed batches of ``logical_date`` (newest per entity when None) under ``run_id``."""
-    from quality.gate import run_checks
+    """Judge the landed batches of ``logical_date`` (newest per entity when None) and the raw tables'
+    freshness under ``run_id``."""
+    from quality.gate import GateResult, check_freshness, run_checks
 
-    gate = run_checks(Settings.from_env(), "landing", run_id, logical_date=logical_date)
+    settings = Settings.from_env()
+    landed = run_checks(settings, "landing", run_id, logical_date=logical_date)
+    fresh = tuple(check_freshness(settings, run_id))
+    gate = GateResult(run_id, "all", landed.results + fresh, landed.docs_index)
     if gate.blocking:
         raise QualityGateBlocked(
             f"quality gate blocked run {run_id}: {len(gate.blocking)} strategic pain(s), nothing published",

@@ -5,6 +5,10 @@ warehouse file comes from :class:`~crm.settings.Settings` and reaches dbt's comm
 through ``CRM_WAREHOUSE_PATH``; dbt's own artefacts (``target/``, logs) go under the data directory so
 that two data directories never share them. The run is the warehouse's single writer: nothing else may
 hold the DuckDB file open while it runs.
+
+Every dbt command gets the quality policy in force (``$CRM_QUALITY_POLICY`` or the shipped one) as
+``--vars`` (``quality.dbt_policy``): the data tests' severity, ``warn_if`` and ``error_if`` come from it,
+so editing the policy changes what ``dbt build`` does without touching the dbt project.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ log = logging.getLogger(__name__)
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
 FAILED_STATUSES = frozenset({"error", "fail", "runtime error"})
+COMMANDS_WITHOUT_VARS = frozenset({"clean", "deps", "init"})
 
 
 @dataclass
@@ -65,18 +70,26 @@ def dbt_environment(settings: Settings) -> dict[str, str]:
 
 
 def run_dbt(
-    arguments: list[str], settings: Settings | None = None, *, progress: bool = False
+    arguments: list[str],
+    settings: Settings | None = None,
+    *,
+    progress: bool = False,
+    artefacts_dir: Path | None = None,
 ) -> BuildSummary:
     """Run one dbt command (e.g. ``["build", "--select", "marts"]``) on the warehouse; never raises.
 
     Logs one concise line per finished model, snapshot and seed (tests only when they do not pass), and
-    shows a progress bar when ``progress`` is true.
+    shows a progress bar when ``progress`` is true. dbt's ``target/`` and logs go to ``artefacts_dir``
+    (default ``<data>/dbt``; another target, e.g. the PostgreSQL peer, keeps its own).
     """
     from dbt.cli.main import dbtRunner
 
+    from quality.dbt_policy import cli_vars
+    from quality.policy import load_policy
+
     settings = settings or Settings.from_env()
     settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
-    artefacts = settings.data_dir / "dbt"
+    artefacts = artefacts_dir or settings.data_dir / "dbt"
     os.environ.update(dbt_environment(settings))
     nodes: list[NodeResult] = []
     bar = _progress_bar() if progress else None
@@ -93,8 +106,11 @@ def run_dbt(
             if bar is not None and task is not None:
                 bar.update(task, advance=1, description=node.relation)
 
+    # the policy in force sets every data test's severity and thresholds (an invalid one raises here)
+    policy_vars = [] if arguments[0] in COMMANDS_WITHOUT_VARS else ["--vars", cli_vars(load_policy())]
     command = [
         *arguments,
+        *policy_vars,
         "--project-dir", str(DBT_PROJECT_DIR),
         "--profiles-dir", str(DBT_PROJECT_DIR),
         "--target-path", str(artefacts / "target"),

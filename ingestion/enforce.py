@@ -53,6 +53,9 @@ _NON_UTC_OFFSET = r"[+-](0[1-9]|1\d|2[0-3]):?\d{2}$|[+-]00:?(0[1-9]|[1-5]\d)$"
 class SchemaDriftError(ValueError):
     """A batch lacks a required contract column (missing or renamed): the batch fails, others load."""
 
+    kind = "schema_break"
+    """The failed manifest's ``error_kind`` (``landing.ERROR_KINDS``)."""
+
 
 def check_required_columns(columns: list[str], entity: Entity, *, origin: str) -> None:
     """Raise ``SchemaDriftError`` naming origin, entity and column(s) if a required column is absent."""

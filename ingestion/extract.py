@@ -37,6 +37,8 @@ class Delivery:
     lineage: str | None = None
     rejected: pl.DataFrame | None = None
     error: str | None = None
+    error_kind: str | None = None
+    """Which of ``landing.ERROR_KINDS`` the ``error`` is; None for a failure of another kind."""
     rows_in: int = 0
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -63,6 +65,7 @@ def land(settings: Settings, delivery: Delivery, logical_date: date, seq: int) -
         lineage=delivery.lineage,
         timings=dict(delivery.timings),
         error=delivery.error,
+        error_kind=delivery.error_kind if delivery.error is not None else None,
     )
     if delivery.error is None:
         assert delivery.frame is not None
@@ -70,6 +73,7 @@ def land(settings: Settings, delivery: Delivery, logical_date: date, seq: int) -
             enforced = enforce(delivery.frame, entity, origin=delivery.origin, rejected=delivery.rejected)
         except SchemaDriftError as error:
             manifest.error = str(error)
+            manifest.error_kind = error.kind
             manifest.rows_in = delivery.frame.height + (
                 delivery.rejected.height if delivery.rejected is not None else 0
             )

@@ -31,6 +31,16 @@ from crm.settings import Settings
 
 MANIFEST_SUFFIX = ".manifest.json"
 QUARANTINE_SUFFIX = ".quarantine.parquet"
+ERROR_KINDS = (
+    "truncated",
+    "bad_gzip",
+    "bad_encoding",
+    "record_count_mismatch",
+    "missing_file",
+    "schema_break",
+)
+"""Why a batch was rejected whole (a failed manifest's ``error_kind``): the faults the quality policy's
+``rejected_batches`` checks name (``quality.policy.FAULTS``, which adds ``other`` for anything else)."""
 
 
 class ExtractionLocked(RuntimeError):
@@ -42,7 +52,9 @@ class Manifest:
     """What one landed batch holds and where it came from; the JSON twin of a row of ops.load_manifest.
 
     ``status`` is ``landed`` (rows to load) or ``failed`` (the batch was rejected whole, e.g. schema
-    drift or a file truncated against its delivery manifest; ``error`` says why, nothing to load).
+    drift or a file truncated against its delivery manifest; ``error`` says why in words and
+    ``error_kind`` which of ``ERROR_KINDS`` it is — None for another failure, and in manifests written
+    before the field existed; nothing to load).
     ``position`` is the source-specific range the batch covers: a watermark range for SQL, a cursor
     range for the API, the delivered file and its checksum for file drops.
     """
@@ -66,6 +78,7 @@ class Manifest:
     missing_columns: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     error: str | None = None
+    error_kind: str | None = None
 
     @property
     def date(self) -> date:

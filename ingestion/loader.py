@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -102,7 +103,9 @@ def connect(settings: Settings) -> duckdb.DuckDBPyConnection:
     """Open the warehouse read-write (the only place that does) and make sure raw/ops exist."""
     path = settings.warehouse_path
     path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path))
+    # the same memory budget dbt's profiles.yml gives DuckDB (CRM_DUCKDB_MEMORY_LIMIT, e.g. 4GB)
+    limit = os.environ.get("CRM_DUCKDB_MEMORY_LIMIT")
+    con = duckdb.connect(str(path), config={"memory_limit": limit} if limit else {})
     con.execute("set TimeZone = 'UTC'")
     con.execute(OPS_DDL)
     return con

@@ -29,7 +29,12 @@ def check(
         typer.Option("--run-id", help="Store the results under this run id (default: manual__<utc time>)."),
     ] = None,
     stage: Annotated[
-        str, typer.Option("--stage", help="landing (landed batches), marts (the serving database) or all.")
+        str,
+        typer.Option(
+            "--stage",
+            help="landing (landed batches), sources (raw tables' freshness), marts (the serving "
+            "database) or all.",
+        ),
     ] = "all",
     logical_date: Annotated[
         str | None,
@@ -39,12 +44,12 @@ def check(
     ] = None,
 ) -> None:
     """Check that the data is good enough: warn on routine aches, fail on strategic pains."""
-    from quality.gate import run_checks
+    from quality.gate import STAGES, run_checks
     from quality.gx_runtime import engine_from_env
     from quality.policy import PolicyError
 
-    if stage not in ("landing", "marts", "all"):
-        raise typer.BadParameter("must be landing, marts or all", param_hint="--stage")
+    if stage not in (*STAGES, "all"):
+        raise typer.BadParameter(f"must be one of {', '.join(STAGES)} or all", param_hint="--stage")
     settings = Settings.from_env()
     try:
         when = date.fromisoformat(logical_date) if logical_date else None

@@ -1,8 +1,9 @@
 """The quality gate: run the policy's checks for a run, store the results, decide whether to publish.
 
 ``run_checks`` judges the landed batches (Great Expectations) and the batches ingestion rejected (the
-policy's ``rejected_batches`` checks, ``quality.rejections``) — stage ``landing`` — and/or the
-published marts (stage ``marts``, Great Expectations), writes every result to ``ops.check_results``
+policy's ``rejected_batches`` checks, ``quality.rejections``) — stage ``landing`` —, the raw tables'
+freshness (stage ``sources``, ``quality.freshness``) and/or the published marts (stage ``marts``,
+Great Expectations), writes every result to ``ops.check_results``
 and renders Data Docs under ``<data>/quality/docs/``. ``assert_publishable`` is what the publish
 step calls: it raises ``QualityBlocked`` naming each strategic pain (check, observed value,
 threshold); routine aches (``warn``) never stop publishing — they are logged and listed in the report.
@@ -20,6 +21,7 @@ from typing import Literal
 from rich.progress import Progress
 
 from crm.settings import Settings
+from quality.freshness import judge_source_freshness
 from quality.gx_runtime import Engine, build_docs, close, engine_from_env, new_context
 from quality.landing import batches_to_check
 from quality.policy import Check, Policy, RejectedBatchesCheck, load_policy
@@ -30,8 +32,8 @@ from quality.suites.marts import validate_marts
 
 log = logging.getLogger(__name__)
 
-Stage = Literal["landing", "marts", "all"]
-STAGES: tuple[str, ...] = ("landing", "marts")
+Stage = Literal["landing", "sources", "marts", "all"]
+STAGES: tuple[str, ...] = ("landing", "sources", "marts")
 
 
 class QualityBlocked(RuntimeError):
@@ -93,8 +95,8 @@ def run_checks(
     file a publish step built, before it is swapped in. ``engine`` is GX's engine (default:
     ``CRM_GX_ENGINE``, else ``sql``); both give the same results.
     """
-    if stage not in ("landing", "marts", "all"):
-        raise ValueError(f"stage must be landing, marts or all, not {stage!r}")
+    if stage not in (*STAGES, "all"):
+        raise ValueError(f"stage must be one of {', '.join(STAGES)} or all, not {stage!r}")
     engine = engine or engine_from_env()
     policy = policy or load_policy()
     run_id = run_id or new_run_id()
@@ -106,6 +108,8 @@ def run_checks(
             landed += _landing(settings, policy, context, run_id, logical_date, progress, engine)
             write_results(settings.warehouse_path, run_id, "landing", landed)
             results += landed
+        if stage in ("sources", "all"):
+            results += check_freshness(settings, run_id, policy)
         if stage in ("marts", "all"):
             serving = serve_path or settings.serve_path
             marts = validate_marts(context, serving, policy.gated("mart"), run_id, engine)
@@ -120,6 +124,16 @@ def run_checks(
     for result in gate.blocking:
         log.error("quality block (strategic pain): %s", result.describe())
     return gate
+
+
+def check_freshness(settings: Settings, run_id: str, policy: Policy | None = None) -> list[CheckResult]:
+    """Stage ``sources``: judge and store the raw tables' freshness (no Great Expectations involved)."""
+    fresh = judge_source_freshness(settings, policy or load_policy(), run_id)
+    write_results(settings.warehouse_path, run_id, "sources", fresh)
+    for result in fresh:
+        if result.is_breach:
+            log.log(logging.ERROR if result.blocks else logging.WARNING, "freshness: %s", result.describe())
+    return fresh
 
 
 def _landing(

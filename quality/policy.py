@@ -27,10 +27,13 @@ POLICY_ENV = "CRM_QUALITY_POLICY"
 _TARGET = re.compile(
     r"^(?P<layer>landing|source):(?P<source>[a-z][a-z0-9_]*)\.(?P<entity>[a-z][a-z0-9_]*)$"
     r"|^(?P<model_layer>model|mart):(?P<model>[a-z][a-z0-9_]*)$"
-    r"|^(?P<source_layer>landing):(?P<whole_source>[a-z][a-z0-9_]*)$"
+    r"|^(?P<source_layer>landing|source):(?P<whole_source>[a-z][a-z0-9_]*)$"
+    r"|^(?P<dbt_layer>dbt):(?P<folder>staging|intermediate|marts|snapshots|seeds)$"
 )
-SOURCE_LEVEL_KINDS = ("rejected_batches",)
-"""Kinds that may target a whole source (``landing:<source>``) rather than one entity."""
+SOURCE_LEVEL_KINDS = ("rejected_batches", "dbt_source_freshness")
+"""Kinds that may target a whole source (``landing:<source>``, ``source:<source>``), not one entity."""
+DBT_LAYERS = ("staging", "intermediate", "marts", "snapshots", "seeds")
+"""Where a dbt test family applies: a folder under ``models/``, or ``snapshots/`` or ``seeds/``."""
 Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
 
 
@@ -112,7 +115,7 @@ Fault = Literal[
     "schema_break",
     "other",
 ]
-"""Why ingestion rejected a batch whole (``quality.rejections.classify`` reads it off the error)."""
+"""Why ingestion rejected a batch whole: a failed manifest's ``error_kind`` (``rejections.fault_of``)."""
 FAULTS: tuple[str, ...] = Fault.__args__  # type: ignore[attr-defined]
 
 
@@ -138,9 +141,14 @@ class _Check(_Strict):
         if match is None:
             raise ValueError(
                 f"target {self.target!r} is not one of landing:<source>.<entity>, "
-                "source:<source>.<table>, model:<dbt_model>, mart:<table>"
+                "source:<source>.<table>, model:<dbt_model>, mart:<table>, dbt:<layer>"
             )
-        layer = match.group("layer") or match.group("model_layer") or match.group("source_layer")
+        layer = (
+            match.group("layer")
+            or match.group("model_layer")
+            or match.group("source_layer")
+            or match.group("dbt_layer")
+        )
         if match.group("source_layer") and self.kind not in SOURCE_LEVEL_KINDS:  # type: ignore[attr-defined]
             raise ValueError(
                 f"kind {self.kind!r} needs an entity: landing:<source>.<entity>, not {self.target!r}"  # type: ignore[attr-defined]
@@ -312,8 +320,29 @@ class DbtTestCheck(_Check):
         return "dbt"
 
 
+class DbtTestFamilyCheck(_Check):
+    """The routine dbt tests of one layer (``dbt:staging``…) by test name: keys, relationships, enums.
+
+    A test that names no entry of its own (``meta.policy_id``) is governed by the family of its layer
+    that lists its test name; two families of one layer never share a test name.
+    """
+
+    kind: Literal["dbt_test_family"]
+    dbt_tests: Annotated[list[Annotated[str, Field(pattern=r"^[a-z_][a-z0-9_]*$")]], Field(min_length=1)]
+    threshold: DbtThreshold = DbtThreshold()
+
+    @property
+    def evaluated_by(self) -> Literal["gx", "manifest", "dbt"]:
+        return "dbt"
+
+
 class DbtSourceFreshnessCheck(_Check):
-    """dbt source freshness on a raw table's ``_loaded_at``: did the loads keep up?"""
+    """dbt source freshness on a raw table's ``_loaded_at``: did the loads keep up?
+
+    Targets one table (``source:sales.order``) or every table of a source that has a freshness
+    (``source:sales``); a table's own entry wins over its source's. ``warn`` sets dbt's ``warn_after``,
+    ``block`` its ``error_after`` — a source may have one of each.
+    """
 
     kind: Literal["dbt_source_freshness"]
     threshold: FreshnessThreshold
@@ -335,6 +364,7 @@ Check = Annotated[
     | QuarantineCheck
     | RejectedBatchesCheck
     | DbtTestCheck
+    | DbtTestFamilyCheck
     | DbtSourceFreshnessCheck,
     Field(discriminator="kind"),
 ]
@@ -355,6 +385,7 @@ _LAYERS_BY_KIND: dict[str, tuple[str, ...]] = {
     "rejected_batches": ("landing",),
     "exactly_one": ("mart",),
     "dbt_test": ("model", "mart"),
+    "dbt_test_family": ("dbt",),
     "dbt_source_freshness": ("source",),
 }
 # Published marts are checked for what BI users see; the value checks apply there too.
@@ -370,7 +401,7 @@ class Policy:
     checks: tuple[Check, ...]
 
     def for_layer(self, layer: str) -> list[Check]:
-        """Enabled checks on targets of one layer (``landing``, ``mart``, ``model``, ``source``)."""
+        """Enabled checks on targets of one layer (``landing``, ``mart``, ``model``, ``source``, ``dbt``)."""
         return [check for check in self.checks if check.enabled and check.layer == layer]
 
     def gated(self, layer: str) -> list[Check]:
@@ -411,7 +442,23 @@ def load_policy(path: Path | None = None) -> Policy:
     duplicates = sorted(check_id for check_id, n in Counter(c.id for c in checks).items() if n > 1)
     if duplicates:
         raise PolicyError(f"{path}: check ids must be unique; repeated: {', '.join(duplicates)}")
+    _families_do_not_overlap(path, checks)
     return Policy(path=path, checks=checks)
+
+
+def _families_do_not_overlap(path: Path, checks: tuple[Check, ...]) -> None:
+    """Each routine dbt test is governed by exactly one family: one entry per layer and test name."""
+    owner: dict[str, str] = {}
+    for check in checks:
+        if not isinstance(check, DbtTestFamilyCheck):
+            continue
+        for test in check.dbt_tests:
+            key = f"{check.subject}.{test}"
+            if key in owner:
+                raise PolicyError(
+                    f"{path}: {check.id} and {owner[key]} both govern {test} tests of dbt:{check.subject}"
+                )
+            owner[key] = check.id
 
 
 def _parse_entry(path: Path, index: int, entry: Any) -> Check:
@@ -445,14 +492,14 @@ def _describe(error: ValidationError, entry: dict[str, Any]) -> str:
 
 
 def dbt_config(check: Check) -> dict[str, str]:
-    """The dbt test ``config`` a ``dbt_test`` entry implies, for generating or checking dbt YAML.
+    """The dbt test ``config`` a ``dbt_test`` or ``dbt_test_family`` entry implies.
 
-    ``block`` → ``severity: error`` with ``error_if: '>N'``; ``warn`` → ``severity: warn`` with
-    ``warn_if: '>N'`` (N = ``max_failing_rows``).
+    ``block`` → ``severity: error``, ``warn`` → ``severity: warn``; both with ``warn_if`` and
+    ``error_if`` ``'>N'`` (N = ``max_failing_rows``). Under ``severity: warn`` dbt reads only
+    ``warn_if``; ``error_if`` is set anyway so that every test's config is complete and comparable.
     """
-    if not isinstance(check, DbtTestCheck):
+    if not isinstance(check, DbtTestCheck | DbtTestFamilyCheck):
         raise TypeError(f"{check.id}: only dbt_test checks have a dbt config (kind {check.kind!r})")
     limit = f">{check.threshold.max_failing_rows}"
-    if check.severity is Severity.BLOCK:
-        return {"severity": "error", "error_if": limit, "warn_if": limit}
-    return {"severity": "warn", "warn_if": limit}
+    severity = "error" if check.severity is Severity.BLOCK else "warn"
+    return {"severity": severity, "warn_if": limit, "error_if": limit}

@@ -3,13 +3,13 @@
 Ingestion rejects a batch whole when a delivery breaks its contract — a file truncated or altered
 against its delivery manifest, a bad gzip stream, undecodable bytes, a record count that disagrees with
 the manifest, a listed file that is missing, or a required column missing or renamed (any source). The
-batch's landing manifest then has status ``failed`` and an ``error`` naming file, entity and column or
-byte (``ops.failed_batches`` mirrors it after the load). Whether that stops anything is a policy
-decision: ``rejected_batches`` checks (``quality/policy.yml``) say, per source or entity and per kind
-of fault, how many rejected batches (or what share of the day's rows) are tolerated and how much a
-breach hurts. A vendor's truncated marketing file is re-delivered and only delays a day of one entity
-(``warn``); a schema break, or any rejected sales or support batch, hides data until an engineer acts
-(``block``).
+batch's landing manifest then has status ``failed``, an ``error`` naming file, entity and column or
+byte (``ops.failed_batches`` mirrors it after the load) and an ``error_kind`` naming the fault.
+Whether that stops anything is a policy decision: ``rejected_batches`` checks (``quality/policy.yml``)
+say, per source or entity and per kind of fault, how many rejected batches (or what share of the day's
+rows) are tolerated and how much a breach hurts. A vendor's truncated marketing file is re-delivered
+and only delays a day of one entity (``warn``); a schema break, or any rejected sales or support batch,
+hides data until an engineer acts (``block``).
 
 Read from the landing manifests, not the warehouse, so the ingest DAG's ``check_contract`` task (which
 holds no warehouse lock) and the gate (``crm check --stage landing``, which stores the results in
@@ -27,16 +27,16 @@ from importlib import import_module
 
 from crm.settings import Settings
 from ingestion.landing import Manifest, manifests
-from quality.policy import Fault, Policy, RejectedBatchesCheck, Severity
+from quality.policy import FAULTS, Fault, Policy, RejectedBatchesCheck, Severity
 from quality.results import CheckResult, Status, now
 
 STAGE = "landing"
 FAILED = "failed"
 UNJUDGED_ID = "landing.{source}.rejected_unjudged"
 
-# The error texts ingestion writes (ingestion/marketing/extract.py, ingestion/enforce.py), most
-# specific first. tests/quality/test_rejections.py lands real failed batches through ingestion, so a
-# reworded message shows up there as a fault classified "other".
+# Manifests name their fault (``error_kind``); these patterns read it off the error text of manifests
+# written before that field existed (ingestion/marketing/extract.py, ingestion/enforce.py wording),
+# most specific first. tests/quality/test_rejections.py lands real failed batches both ways.
 _FAULT_PATTERNS: tuple[tuple[Fault, re.Pattern[str]], ...] = (
     ("schema_break", re.compile(r"is missing required column\(s\)")),
     ("truncated", re.compile(r": truncated or altered: ")),
@@ -45,6 +45,13 @@ _FAULT_PATTERNS: tuple[tuple[Fault, re.Pattern[str]], ...] = (
     ("record_count_mismatch", re.compile(r": \d+ records, the delivery manifest says \d+")),
     ("missing_file", re.compile(r": listed in \S+ but missing")),
 )
+
+
+def fault_of(manifest: Manifest) -> Fault:
+    """Why ingestion rejected the batch: its manifest's ``error_kind``, else read off its ``error``."""
+    if manifest.error_kind in FAULTS:
+        return manifest.error_kind  # type: ignore[return-value]
+    return classify(manifest.error)
 
 
 def classify(error: str | None) -> Fault:
@@ -76,7 +83,7 @@ class Day:
 
     @property
     def rejections(self) -> list[Rejection]:
-        return [Rejection(m, classify(m.error)) for m in self.batches if m.status == FAILED]
+        return [Rejection(m, fault_of(m)) for m in self.batches if m.status == FAILED]
 
 
 def entities(source: str) -> list[str]:

@@ -4,6 +4,8 @@
     won amount of the opportunities that have at least one touch — to the half-cent each campaign's
     rounding may move. Returns the models that disagree.
 #}
+{{ governed_by_policy('dbt.campaign_performance.won_revenue_agrees') }}
+
 with
 
 attributable as (

@@ -3,6 +3,8 @@
     first-touch, last-touch and linear weights each sum to 1 per conversion. Returns the conversions
     whose weights do not.
 #}
+{{ governed_by_policy('dbt.attribution.weights_sum_to_one') }}
+
 select
     conversion_type,
     conversion_id,

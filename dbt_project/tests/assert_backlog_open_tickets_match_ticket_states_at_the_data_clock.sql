@@ -5,6 +5,8 @@
     ticket version only when the status changes, so a ticket's exported queue can lag an escalation the
     events (which place the backlog) already show. Returns the measures that disagree.
 #}
+{{ governed_by_policy('dbt.support_backlog_daily.open_tickets_agree') }}
+
 with
 
 last_day as (

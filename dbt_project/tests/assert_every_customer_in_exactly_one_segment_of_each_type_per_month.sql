@@ -3,6 +3,8 @@
     and month, the segments' customer counts add up to the month's customers, and no customer-month
     lacks a segment. Returns the (segment type, month) pairs that do not add up.
 #}
+{{ governed_by_policy('dbt.segment_performance.one_segment_each') }}
+
 with
 
 population as (

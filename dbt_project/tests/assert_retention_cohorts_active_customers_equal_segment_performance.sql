@@ -3,6 +3,8 @@
     active customers segment_performance counts over the value tiers (one definition of "active",
     marts.md). Returns the months that disagree.
 #}
+{{ governed_by_policy('dbt.retention_cohorts.active_customers_agree') }}
+
 with
 
 cohorts as (

@@ -3,6 +3,8 @@
     the revenue of its orders in fct_orders, and no customer with order revenue is missing from
     customer_360. Returns the customers that disagree.
 #}
+{{ governed_by_policy('dbt.customer_360.revenue_reconciles') }}
+
 with
 
 customer_revenue as (

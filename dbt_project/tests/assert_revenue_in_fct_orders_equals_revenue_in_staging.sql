@@ -4,6 +4,8 @@
     positive, Returned lines negative, converted at the order's effective date) — so no order, line or
     conversion is lost or doubled between staging and the marts. Returns the months that disagree.
 #}
+{{ governed_by_policy('dbt.revenue_reconciles') }}
+
 with
 
 staged as (

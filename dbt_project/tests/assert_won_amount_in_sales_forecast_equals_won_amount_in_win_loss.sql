@@ -3,6 +3,8 @@
     up to the won amount win_loss reports for all opportunities (both by close month, USD at the close
     date), to the half-cent each row's rounding may move. Returns the months that disagree.
 #}
+{{ governed_by_policy('dbt.sales_forecast.won_amount_agrees') }}
+
 with
 
 forecast as (

@@ -56,7 +56,14 @@ _SINGLE_BYTE = {"latin-1", "latin1", "iso-8859-1", "iso8859-1", "cp1252", "windo
 
 
 class DeliveryError(ValueError):
-    """A delivered file cannot be trusted (checksum, encoding, row count): its batch fails."""
+    """A delivered file cannot be trusted (checksum, encoding, row count): its batch fails.
+
+    ``kind`` is the failed manifest's ``error_kind`` (one of ``landing.ERROR_KINDS``).
+    """
+
+    def __init__(self, message: str, kind: str) -> None:
+        super().__init__(message)
+        self.kind = kind
 
 
 @dataclass
@@ -69,6 +76,7 @@ class FileRead:
     frame: pl.DataFrame | None = None
     rejected: pl.DataFrame | None = None
     error: str | None = None
+    error_kind: str | None = None
     seconds: float = 0.0
 
 
@@ -158,11 +166,14 @@ def read_file(
             frame, rejected = _parse_csv_recovering(text)  # an unterminated quote swallowed records
             counted = frame.height + rejected.height
         if counted != read.rows:
-            raise DeliveryError(f"{path}: {counted} records, the delivery manifest says {read.rows}")
+            raise DeliveryError(
+                f"{path}: {counted} records, the delivery manifest says {read.rows}", "record_count_mismatch"
+            )
         if frame.height:
             check_required_columns(frame.columns, entity, origin=str(path))
     except (DeliveryError, SchemaDriftError) as error:
         read.error = str(error)
+        read.error_kind = error.kind
         return read
     if frame.width == 0:  # an empty NDJSON file has no keys: an empty delivery, not drift
         frame = pl.DataFrame(schema=dict.fromkeys(entity.column_names, pl.String))
@@ -182,6 +193,7 @@ def _failed(entity: Entity, read: FileRead) -> Delivery:
         origin=str(read.path),
         lineage=read.position["source_file"],
         error=read.error,
+        error_kind=read.error_kind,
         rows_in=read.rows,
     )
 
@@ -214,25 +226,27 @@ def _combined(entity: Entity, reads: list[FileRead]) -> Delivery:
 def _verified_text(path: Path, entry: dict[str, Any]) -> str:
     """The file's text after the checksum, gzip and encoding checks."""
     if not path.exists():
-        raise DeliveryError(f"{path}: listed in {MANIFEST} but missing")
+        raise DeliveryError(f"{path}: listed in {MANIFEST} but missing", "missing_file")
     content = path.read_bytes()
     digest = hashlib.sha256(content).hexdigest()
     if digest != entry["sha256"]:
         raise DeliveryError(
             f"{path}: truncated or altered: {len(content)} bytes with sha256 {digest[:12]}…, "
-            f"the delivery manifest says {entry.get('bytes', '?')} bytes with sha256 {entry['sha256'][:12]}…"
+            f"the delivery manifest says {entry.get('bytes', '?')} bytes with sha256 {entry['sha256'][:12]}…",
+            "truncated",
         )
     if entry.get("gzip"):
         try:
             content = gzip.decompress(content)
         except (OSError, EOFError, zlib.error) as error:
-            raise DeliveryError(f"{path}: not a valid gzip stream: {error}") from error
+            raise DeliveryError(f"{path}: not a valid gzip stream: {error}", "bad_gzip") from error
     encoding = str(entry.get("encoding") or "utf-8").lower()
     try:
         text = content.decode(encoding)
     except UnicodeDecodeError as error:
+        sample = content[error.start : error.start + 8]
         raise DeliveryError(
-            f"{path}: not valid {encoding} at byte {error.start} ({content[error.start : error.start + 8]!r})"
+            f"{path}: not valid {encoding} at byte {error.start} ({sample!r})", "bad_encoding"
         ) from error
     if encoding in _SINGLE_BYTE and not text.isascii():
         try:
@@ -241,7 +255,8 @@ def _verified_text(path: Path, entry: dict[str, Any]) -> str:
             pass
         else:
             raise DeliveryError(
-                f"{path}: declared {encoding} but the bytes are UTF-8 (would load as mojibake)"
+                f"{path}: declared {encoding} but the bytes are UTF-8 (would load as mojibake)",
+                "bad_encoding",
             )
     return text.removeprefix("\ufeff")
 

@@ -1,4 +1,8 @@
-"""The SF 0.01 warehouse the dbt tests share: how raw is loaded, and what a built warehouse offers.
+"""The warehouses the dbt tests share: how raw is loaded, and what a built warehouse offers.
+
+Two worlds: SF 0.01, built twice (a first load, then the last ``INCREMENT_DAYS`` days incrementally),
+which every dbt test reads; and SF 0.1, built once from a single load, which the truth tests read too
+(``TRUTH_SCALE_FACTORS``) — dirt that is one record at SF 0.01 is dozens at SF 0.1.
 
 The raw schema is loaded through the real path (``seeds.transports.advance`` + ``ingestion.run.ingest``
 over SQLite, the local help-desk API and the marketing inbox). ``CRM_DBT_TEST_RAW=world`` switches to
@@ -19,19 +23,19 @@ from crm.settings import Settings
 from crm.transform import BuildSummary
 
 SCALE_FACTOR = 0.01
+LARGE_SCALE_FACTOR = 0.1
+TRUTH_SCALE_FACTORS = (SCALE_FACTOR, LARGE_SCALE_FACTOR)
 SEED = 7
 INCREMENT_DAYS = 10  # the second load brings the last ten days of history
 
 
 @dataclass(frozen=True)
-class BuiltWarehouse:
-    """The SF 0.01 warehouse after a first build at ``first_day`` and an incremental one at ``last_day``."""
+class TruthWarehouse:
+    """A warehouse built from a generated world as of its last day, beside that world's truth."""
 
     settings: Settings
-    first_day: date
+    scale_factor: float
     last_day: date
-    first_build: BuildSummary
-    incremental_build: BuildSummary
 
     def connect(self) -> duckdb.DuckDBPyConnection:
         return duckdb.connect(str(self.settings.warehouse_path), read_only=True)
@@ -39,6 +43,19 @@ class BuiltWarehouse:
     @property
     def truth_dir(self) -> Path:
         return self.settings.truth_dir
+
+    def scaled(self, count_at_sf001: float) -> float:
+        """A count stated for SF 0.01, scaled to this warehouse's world (for bounds on dirt counts)."""
+        return count_at_sf001 * self.scale_factor / SCALE_FACTOR
+
+
+@dataclass(frozen=True)
+class BuiltWarehouse(TruthWarehouse):
+    """The SF 0.01 warehouse after a first build at ``first_day`` and an incremental one at ``last_day``."""
+
+    first_day: date
+    first_build: BuildSummary
+    incremental_build: BuildSummary
 
 
 def load_raw(settings: Settings, day: date) -> None:

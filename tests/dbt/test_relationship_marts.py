@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime
 import duckdb
 import polars as pl
 import pytest
-from dbt_warehouse import BuiltWarehouse
+from dbt_warehouse import BuiltWarehouse, TruthWarehouse
 
 from crm.transform import build
 from quality.results import CheckResult, Status, write_results
@@ -44,7 +44,7 @@ HALF_CENT = 0.005
 MINUTE_ROUNDING = 0.005
 
 
-def _truth(warehouse: BuiltWarehouse, name: str) -> str:
+def _truth(warehouse: TruthWarehouse, name: str) -> str:
     return str(warehouse.truth_dir / "expected" / f"{name}.parquet")
 
 
@@ -52,8 +52,8 @@ def _clock_month(con: duckdb.DuckDBPyConnection) -> date:
     return con.sql("select max(month_start_date) from intermediate.int_calendar_months").fetchall()[0][0]
 
 
-def test_every_relationship_mart_is_built_and_holds_rows(warehouse: BuiltWarehouse) -> None:
-    with warehouse.connect() as con:
+def test_every_relationship_mart_is_built_and_holds_rows(truth_warehouse: TruthWarehouse) -> None:
+    with truth_warehouse.connect() as con:
         counts = {
             mart: con.sql(f"select count(*) from marts.{mart}").fetchall()[0][0]
             for mart in RELATIONSHIP_MARTS
@@ -67,14 +67,28 @@ def test_every_relationship_mart_is_built_and_holds_rows(warehouse: BuiltWarehou
     assert counts["cross_sell"] == 6 * 5
 
 
-def test_pipeline_created_won_and_lost_per_month_equal_the_truth(warehouse: BuiltWarehouse) -> None:
+def test_pipeline_created_won_and_lost_per_month_equal_the_truth(truth_warehouse: TruthWarehouse) -> None:
     """Created (count, USD at creation) and won from sales_forecast summed over owners, lost from
     win_loss — exact counts, amounts to the cent up to each owner row's rounding. Closing moments come
-    from the stage history, so the mistyped far-future close dates the world injects change nothing."""
-    with warehouse.connect() as con:
+    from the stage history, so the mistyped far-future close dates the world injects change nothing.
+    One kind of dirt is tolerated: a spurious opportunity whose soft delete comes after the clock is
+    still in the CRM, so it counts as created (13 in the clock's month at SF 0.1); the created count and
+    amount may exceed the truth's by exactly those."""
+    dirt = truth_warehouse.truth_dir / "dirt.parquet"
+    with truth_warehouse.connect() as con:
         clock_month = _clock_month(con)
         rows = con.sql(f"""
-            with forecast as (
+            with spurious as (
+                select cast(date_trunc('month', opportunities.created_date) as date) as month,
+                    count(*) as spurious_count,
+                    cast(sum(opportunities.created_amount_usd) as double) as spurious_amount_usd
+                from intermediate.int_opportunities_timed as opportunities
+                inner join read_parquet('{dirt}') as dirt
+                    on dirt.source = 'sales' and dirt.entity = 'opportunity'
+                    and dirt.kind = 'deleted_record' and dirt.record_id = opportunities.opportunity_id
+                group by all
+            ),
+            forecast as (
                 select month_start_date as month, count(*) as owner_rows,
                     sum(created_opportunity_count) as created_count,
                     cast(sum(created_pipeline_usd) as double) as created_amount_usd,
@@ -105,31 +119,39 @@ def test_pipeline_created_won_and_lost_per_month_equal_the_truth(warehouse: Buil
                 truth.won_amount_usd, marts.won_amount_usd as m_won_amount_usd,
                 truth.lost_count, marts.lost_count as m_lost_count,
                 truth.lost_amount_usd, marts.lost_amount_usd as m_lost_amount_usd,
-                coalesce(marts.owner_rows, 1) as owner_rows
-            from (select * from read_parquet('{_truth(warehouse, "pipeline_by_month")}')
+                coalesce(marts.owner_rows, 1) as owner_rows,
+                coalesce(spurious.spurious_count, 0) as spurious_count,
+                coalesce(spurious.spurious_amount_usd, 0) as spurious_amount_usd
+            from (select * from read_parquet('{_truth(truth_warehouse, "pipeline_by_month")}')
                   where month <= date '{clock_month}') as truth
             full outer join marts on truth.month = marts.month
+            left join spurious on coalesce(truth.month, marts.month) = spurious.month
         """).pl()
     assert rows.height >= 20
+    assert rows["spurious_count"].sum() < 0.01 * rows["created_count"].sum()
+    spurious = {"created_count": "spurious_count", "created_amount_usd": "spurious_amount_usd"}
     for measure in ("created_count", "won_count", "lost_count"):
-        bad = rows.filter(pl.col(measure).is_null() | (pl.col(measure) != pl.col(f"m_{measure}")))
+        expected = pl.col(measure) + (pl.col(spurious[measure]) if measure in spurious else 0)
+        bad = rows.filter(pl.col(measure).is_null() | (expected != pl.col(f"m_{measure}")))
         assert bad.is_empty(), f"{measure}: {bad.head()}"
     for measure in ("created_amount_usd", "won_amount_usd", "lost_amount_usd"):
-        off = rows.filter(
-            (pl.col(measure) - pl.col(f"m_{measure}")).abs() > HALF_CENT * pl.col("owner_rows") + 0.01
-        )
+        expected = pl.col(measure) + (pl.col(spurious[measure]) if measure in spurious else 0)
+        off = rows.filter((expected - pl.col(f"m_{measure}")).abs() > HALF_CENT * pl.col("owner_rows") + 0.01)
         assert off.is_empty(), f"{measure}: {off.head()}"
 
 
-def test_ticket_first_reply_and_sla_equal_the_truth(warehouse: BuiltWarehouse) -> None:
+def test_ticket_first_reply_and_sla_equal_the_truth(truth_warehouse: TruthWarehouse) -> None:
     """Every ticket: first reply moment, calendar minutes (to the truth's two decimals) and business
     minutes (America/New_York 09:00–17:00 over two DST changes and the US holidays) exact; reopens,
     escalation and handoffs exact; the first-reply breach exact wherever the mart judges it — it declines
     (null) only for tickets whose current exported priority the world garbled (unknown_enum dirt: no
-    policy, so no target)."""
-    dirty = str(warehouse.truth_dir / "dirt.parquet")
-    with warehouse.connect() as con:
-        tickets = con.sql(f"""
+    policy, so no target). Tolerated: a first reply the help desk publishes after the clock (late_event
+    dirt; 3 tickets at SF 0.1) is not observable yet — those tickets are left out of the first-reply
+    comparisons, and the mart must not show a reply before the truth's."""
+    dirty = str(truth_warehouse.truth_dir / "dirt.parquet")
+    events = truth_warehouse.settings.world_dir / "support" / "ticket_events.parquet"
+    with truth_warehouse.connect() as con:
+        observed = con.sql(f"""
             select truth.ticket_id, truth.first_reply_at, truth.first_reply_minutes,
                 truth.first_reply_business_minutes, truth.first_reply_breached, truth.reopens,
                 truth.escalated, truth.handoffs, truth.solved_at,
@@ -141,10 +163,19 @@ def test_ticket_first_reply_and_sla_equal_the_truth(warehouse: BuiltWarehouse) -
                 cast(truth.ticket_id as varchar) in (
                     select record_id from read_parquet('{dirty}')
                     where source = 'support' and entity = 'tickets' and kind = 'unknown_enum'
-                ) as has_dirty_priority
-            from read_parquet('{_truth(warehouse, "tickets")}') as truth
+                ) as has_dirty_priority,
+                truth.ticket_id in (
+                    select ticket_id from read_parquet('{events}')
+                    where public and _visible_at >= timestamptz '{truth_warehouse.last_day}' + interval 1 day
+                        and created_at = truth.first_reply_at
+                ) as is_reply_late
+            from read_parquet('{_truth(truth_warehouse, "tickets")}') as truth
             left join marts.support_tickets as marts on truth.ticket_id = marts.ticket_id
         """).pl()
+    late = observed.filter(pl.col("is_reply_late"))
+    assert late.height <= truth_warehouse.scaled(5)
+    assert late.filter(pl.col("m_first_reply_at") <= pl.col("first_reply_at")).is_empty()
+    tickets = observed.filter(~pl.col("is_reply_late"))
     assert tickets.height > 4_000
     assert tickets["m_first_reply_minutes"].is_not_null().sum() > 4_000
     assert tickets.filter(pl.col("first_reply_at").ne_missing(pl.col("m_first_reply_at"))).is_empty()
@@ -177,17 +208,17 @@ def test_ticket_first_reply_and_sla_equal_the_truth(warehouse: BuiltWarehouse) -
     solved = tickets.filter(pl.col("solved_at").is_not_null())
     assert solved.filter(pl.col("solved_at") != pl.col("m_solved_at")).is_empty()
     not_yet = tickets.filter(pl.col("solved_at").is_null() & pl.col("m_solved_at").is_not_null())
-    assert not_yet.height <= 5
+    assert not_yet.height <= truth_warehouse.scaled(5)
     assert (not_yet["m_solved_at"].dt.date() >= date(2026, 10, 1)).all()
 
 
-def test_campaign_sends_opens_and_clicks_equal_the_truth(warehouse: BuiltWarehouse) -> None:
+def test_campaign_sends_opens_and_clicks_equal_the_truth(truth_warehouse: TruthWarehouse) -> None:
     """Each campaign's email measures equal the truth exactly, unless some of its events were in a
     delivery the world broke (truncated, malformed, badly encoded) or delivered after the clock: then
     each measure is off by at most that many events."""
-    world = warehouse.settings.world_dir / "marketing"
-    with warehouse.connect() as con:
-        last_day = warehouse.last_day
+    world = truth_warehouse.settings.world_dir / "marketing"
+    with truth_warehouse.connect() as con:
+        last_day = truth_warehouse.last_day
         rows = con.sql(f"""
             with deliveries as (
                 select delivery_date, fault, visible_at
@@ -207,7 +238,7 @@ def test_campaign_sends_opens_and_clicks_equal_the_truth(warehouse: BuiltWarehou
                 marts.unique_opens as m_unique_opens, marts.unique_clicks as m_unique_clicks,
                 marts.opens as m_opens, marts.clicks as m_clicks, marts.bounces as m_bounces,
                 marts.unsubscribes as m_unsubscribes
-            from read_parquet('{_truth(warehouse, "campaigns")}') as truth
+            from read_parquet('{_truth(truth_warehouse, "campaigns")}') as truth
             left join marts.campaign_performance as marts on truth.campaign_id = marts.campaign_id
             left join at_risk on truth.campaign_id = at_risk.campaign_id
         """).pl()
@@ -237,14 +268,14 @@ def test_campaign_sends_opens_and_clicks_equal_the_truth(warehouse: BuiltWarehou
         assert beyond.is_empty(), f"{measure} beyond tolerance: {beyond.head()}"
 
 
-def test_lead_funnel_equals_the_truth_up_to_quarantined_leads(warehouse: BuiltWarehouse) -> None:
+def test_lead_funnel_equals_the_truth_up_to_quarantined_leads(truth_warehouse: TruthWarehouse) -> None:
     """Cohort × source counts of leads, MQL, SQL, opportunities and won equal the truth, except where
     dirt moved a lead: one ingestion quarantined (an unknown status value) is missing and can lower each
     count of its cohort cell by one; a spurious lead whose soft delete comes after the clock is still
     there and can raise them by one. Only those cells may differ. Opportunities and wins of the clock's
     own month are left out: the truth already counts conversions the world makes after the clock."""
-    record_map = str(warehouse.truth_dir / "record_map.parquet")
-    with warehouse.connect() as con:
+    record_map = str(truth_warehouse.truth_dir / "record_map.parquet")
+    with truth_warehouse.connect() as con:
         clock_month = _clock_month(con)
         rows = con.sql(f"""
             with missing as (
@@ -253,7 +284,7 @@ def test_lead_funnel_equals_the_truth_up_to_quarantined_leads(warehouse: BuiltWa
                 from (select id, arg_max(created_date, system_modstamp) as created_date,
                         arg_max(lead_source, system_modstamp) as lead_source,
                         arg_max(is_deleted, system_modstamp) as is_deleted
-                      from read_parquet('{warehouse.settings.world_dir / "sales" / "lead.parquet"}')
+                      from read_parquet('{truth_warehouse.settings.world_dir / "sales" / "lead.parquet"}')
                       group by id) as world
                 inner join read_parquet('{record_map}') as truth
                     on truth.source = 'sales' and truth.entity = 'lead' and truth.record_id = world.id
@@ -264,7 +295,7 @@ def test_lead_funnel_equals_the_truth_up_to_quarantined_leads(warehouse: BuiltWa
             spurious as (
                 select leads.cohort_month, leads.lead_source, count(*) as spurious_leads
                 from intermediate.int_leads_staged_through_funnel as leads
-                inner join read_parquet('{warehouse.truth_dir / "dirt.parquet"}') as dirt
+                inner join read_parquet('{truth_warehouse.truth_dir / "dirt.parquet"}') as dirt
                     on dirt.source = 'sales' and dirt.entity = 'lead' and dirt.kind = 'deleted_record'
                     and dirt.record_id = leads.lead_id
                 where not leads.is_test_record
@@ -276,7 +307,7 @@ def test_lead_funnel_equals_the_truth_up_to_quarantined_leads(warehouse: BuiltWa
                 marts.leads as m_leads, marts.marketing_qualified_leads as m_mql,
                 marts.sales_qualified_leads as m_sql, marts.opportunities as m_opportunities,
                 marts.won_opportunities as m_won
-            from read_parquet('{_truth(warehouse, "lead_funnel")}') as truth
+            from read_parquet('{_truth(truth_warehouse, "lead_funnel")}') as truth
             left join marts.lead_funnel as marts
                 on truth.cohort_month = marts.cohort_month and truth.lead_source = marts.lead_source
             left join missing
@@ -288,7 +319,7 @@ def test_lead_funnel_equals_the_truth_up_to_quarantined_leads(warehouse: BuiltWa
         extra_cells = con.sql(f"""
             select count(*) from marts.lead_funnel as marts
             where marts.cohort_month <= date '{clock_month}' and not exists (
-                select 1 from read_parquet('{_truth(warehouse, "lead_funnel")}') as truth
+                select 1 from read_parquet('{_truth(truth_warehouse, "lead_funnel")}') as truth
                 where truth.cohort_month = marts.cohort_month and truth.lead_source = marts.lead_source)
         """).fetchall()[0][0]
     assert extra_cells == 0
@@ -318,11 +349,11 @@ def _truth_customer_ids(truth_dir: object) -> str:
     """
 
 
-def test_reactivated_customers_equal_the_truth(warehouse: BuiltWarehouse) -> None:
+def test_reactivated_customers_equal_the_truth(truth_warehouse: TruthWarehouse) -> None:
     """win_back's first won-back churn of each customer (months) equals the truth's reactivated
     customers: churned month and won-back month by the trailing-12-month definition."""
-    with warehouse.connect() as con:
-        mapping = _truth_customer_ids(warehouse.truth_dir)
+    with truth_warehouse.connect() as con:
+        mapping = _truth_customer_ids(truth_warehouse.truth_dir)
         rows = con.sql(f"""
             with mapping as ({mapping}),
             first_returns as (
@@ -343,7 +374,7 @@ def test_reactivated_customers_equal_the_truth(warehouse: BuiltWarehouse) -> Non
             select coalesce(truth.customer_id, marts.customer_id) as customer_id,
                 truth.churned_month, marts.churned_month as m_churned_month,
                 truth.won_back_month, marts.won_back_month as m_won_back_month
-            from read_parquet('{_truth(warehouse, "reactivated_customers")}') as truth
+            from read_parquet('{_truth(truth_warehouse, "reactivated_customers")}') as truth
             full outer join marts on truth.customer_id = marts.customer_id
         """).pl()
         episodes = con.sql(
@@ -358,7 +389,7 @@ def test_reactivated_customers_equal_the_truth(warehouse: BuiltWarehouse) -> Non
 
 
 def test_predicted_value_model_is_calibrated_on_the_true_revenue_and_ranks_customers_by_spend(
-    warehouse: BuiltWarehouse,
+    truth_warehouse: TruthWarehouse,
 ) -> None:
     """The stated model: annualised revenue × the RFM segment's 12-month carry-over rate.
     (1) Calibration: for the customers of each segment at the calibration month, annualised revenue ×
@@ -367,8 +398,8 @@ def test_predicted_value_model_is_calibrated_on_the_true_revenue_and_ranks_custo
     (with a year of history) like the truth's latent annual spend (Spearman ≥ 0.6; realised revenue is
     lognormal around that spend, so not higher). (3) Customers the truth churned over a year before the
     clock, never to return, are predicted nothing."""
-    with warehouse.connect() as con:
-        mapping = _truth_customer_ids(warehouse.truth_dir)
+    with truth_warehouse.connect() as con:
+        mapping = _truth_customer_ids(truth_warehouse.truth_dir)
         calibration = con.sql(f"""
             with mapping as ({mapping}),
             rates as (select * from intermediate.int_rfm_segment_carry_over_rates),
@@ -382,7 +413,7 @@ def test_predicted_value_model_is_calibrated_on_the_true_revenue_and_ranks_custo
             ),
             true_next_year as (
                 select mapping.customer_id, sum(truth.revenue_usd) as revenue_usd
-                from read_parquet('{_truth(warehouse, "revenue_by_customer_month")}') as truth
+                from read_parquet('{_truth(truth_warehouse, "revenue_by_customer_month")}') as truth
                 inner join mapping on truth.customer_id = mapping.true_customer_id
                 where truth.month > (select min(calibration_month) from rates)
                     and truth.month <= (select min(calibration_month) from rates) + interval 12 month
@@ -403,11 +434,11 @@ def test_predicted_value_model_is_calibrated_on_the_true_revenue_and_ranks_custo
                 cast(sum(value.predicted_12_month_value_usd) as double) as predicted_usd
             from marts.customer_value as value
             inner join mapping on value.customer_id = mapping.customer_id
-            inner join read_parquet('{warehouse.truth_dir / "customers.parquet"}') as truth
+            inner join read_parquet('{truth_warehouse.truth_dir / "customers.parquet"}') as truth
                 on mapping.true_customer_id = truth.customer_id
             where truth.is_customer
                 and (truth.churn_date is null or truth.reactivated_date is not null)
-                and truth.acquired_date <= date '{warehouse.last_day}' - interval 365 day
+                and truth.acquired_date <= date '{truth_warehouse.last_day}' - interval 365 day
             group by truth.customer_id, truth.annual_spend_usd
         """).pl()
         long_gone = con.sql(f"""
@@ -415,9 +446,9 @@ def test_predicted_value_model_is_calibrated_on_the_true_revenue_and_ranks_custo
             select count(*), count(*) filter (where value.predicted_12_month_value_usd > 0)
             from marts.customer_value as value
             inner join mapping on value.customer_id = mapping.customer_id
-            inner join read_parquet('{warehouse.truth_dir / "customers.parquet"}') as truth
+            inner join read_parquet('{truth_warehouse.truth_dir / "customers.parquet"}') as truth
                 on mapping.true_customer_id = truth.customer_id
-            where truth.churn_date <= date '{warehouse.last_day}' - interval 400 day
+            where truth.churn_date <= date '{truth_warehouse.last_day}' - interval 400 day
                 and truth.reactivated_date is null
         """).fetchall()[0]
     assert calibration.height >= 6 and calibration["customers"].sum() > 300
@@ -431,10 +462,10 @@ def test_predicted_value_model_is_calibrated_on_the_true_revenue_and_ranks_custo
     assert long_gone[0] > 10 and long_gone[1] == 0, long_gone
 
 
-def test_customer_360_carries_the_relationship_measures(warehouse: BuiltWarehouse) -> None:
+def test_customer_360_carries_the_relationship_measures(truth_warehouse: TruthWarehouse) -> None:
     """customer_360 repeats, per customer, the SLA breach rate of support_tickets and the predicted
     value and share of wallet of customer_value."""
-    with warehouse.connect() as con:
+    with truth_warehouse.connect() as con:
         disagreements = con.sql("""
             with breaches as (
                 select customer_id,

@@ -10,6 +10,7 @@ import yaml
 
 from quality.policy import (
     DEFAULT_POLICY_PATH,
+    DbtTestFamilyCheck,
     NotNullCheck,
     PolicyError,
     RejectedBatchesCheck,
@@ -41,9 +42,15 @@ def test_shipped_policy_loads_and_lists_every_layer() -> None:
     policy = load_policy(DEFAULT_POLICY_PATH)
     layers = {check.layer for check in policy.checks}
     kinds = {check.kind for check in policy.checks}
-    assert layers == {"landing", "mart", "model", "source"}
+    assert layers == {"landing", "mart", "model", "source", "dbt"}
     assert {"not_null", "unique", "valid_email", "accepted_values", "volume", "freshness"} <= kinds
-    assert {"quarantine_fraction", "exactly_one", "dbt_test", "dbt_source_freshness"} <= kinds
+    assert {
+        "quarantine_fraction",
+        "exactly_one",
+        "dbt_test",
+        "dbt_test_family",
+        "dbt_source_freshness",
+    } <= kinds
     assert {check.severity for check in policy.checks} == {Severity.WARN, Severity.BLOCK}
     order_null = policy.get("landing.sales.order.account_id_complete")
     assert isinstance(order_null, NotNullCheck)
@@ -146,7 +153,9 @@ def test_dbt_entries_translate_to_dbt_warn_and_error_thresholds() -> None:
     assert dbt_config(policy.get("dbt.stg_sales__order_items.order_relationship")) == {
         "severity": "warn",
         "warn_if": ">100",
+        "error_if": ">100",
     }
+    assert dbt_config(policy.get("dbt.marts.relationships"))["severity"] == "error"
     assert dbt_config(policy.get("dbt.dim_customer.customer_id_unique")) == {
         "severity": "error",
         "error_if": ">0",
@@ -189,3 +198,25 @@ def test_every_mart_check_names_a_column_the_dbt_mart_declares() -> None:
                 assert name in declared[check.subject], f"{check.id}: {check.subject} has no column {name}"
                 checked += 1
     assert checked >= 8
+
+
+def test_dbt_test_families_cover_a_layer_and_never_overlap(tmp_path: Path) -> None:
+    family = {
+        **GOOD_ENTRY,
+        "id": "dbt.staging.keys",
+        "target": "dbt:staging",
+        "kind": "dbt_test_family",
+        "dbt_tests": ["unique", "not_null"],
+        "threshold": {"max_failing_rows": 0},
+    }
+    del family["column"]
+    (loaded,) = load_policy(write_policy(tmp_path / "one.yml", family)).checks
+    assert isinstance(loaded, DbtTestFamilyCheck) and (loaded.layer, loaded.subject) == ("dbt", "staging")
+    assert dbt_config(loaded) == {"severity": "error", "warn_if": ">0", "error_if": ">0"}
+    overlapping = {**family, "id": "dbt.staging.other", "dbt_tests": ["not_null"]}
+    with pytest.raises(PolicyError, match=r"dbt\.staging\.other and dbt\.staging\.keys both govern not_null"):
+        load_policy(write_policy(tmp_path / "two.yml", family, overlapping))
+    with pytest.raises(PolicyError, match="kind 'dbt_test_family' runs on dbt targets"):
+        load_policy(write_policy(tmp_path / "bad.yml", {**family, "target": "model:stg_sales__orders"}))
+    with pytest.raises(PolicyError, match="is not one of"):
+        load_policy(write_policy(tmp_path / "layer.yml", {**family, "target": "dbt:reports"}))

@@ -4,6 +4,7 @@ ingest DAG's ``check_contract`` task, the gate's stored results, and policy copi
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -15,9 +16,10 @@ from crm import dag_tasks
 from crm.settings import Settings
 from ingestion import run
 from ingestion.extract import Delivery, land
+from ingestion.landing import ERROR_KINDS
 from quality.gate import run_checks
-from quality.policy import DEFAULT_POLICY_PATH
-from quality.rejections import classify, day_of
+from quality.policy import DEFAULT_POLICY_PATH, FAULTS
+from quality.rejections import classify, day_of, fault_of
 from quality.results import Status
 from tests.dags.conftest import WebhookReceiver
 from tests.ingestion.helpers import deliver
@@ -87,10 +89,8 @@ def test_every_kind_of_rejected_delivery_is_classified_from_ingestions_own_error
 
     landed = run.extract(settings, "marketing", DAY)
 
-    faults = {
-        m.position["files"][0]["source_file"]: classify(m.error) for m in landed if m.status == "failed"
-    }
-    assert faults == {
+    failed = {m.position["files"][0]["source_file"]: m for m in landed if m.status == "failed"}
+    expected = {
         f"{DAY}/nps_truncated.csv": "truncated",
         f"{DAY}/nps_gzip.csv.gz": "bad_gzip",
         f"{DAY}/nps_latin1.csv": "bad_encoding",
@@ -98,8 +98,13 @@ def test_every_kind_of_rejected_delivery_is_classified_from_ingestions_own_error
         f"{DAY}/nps_missing.csv": "missing_file",
         f"{DAY}/campaigns_renamed.csv": "schema_break",
     }
+    # the manifest names its fault; manifests written before error_kind existed are read by their words
+    assert {name: m.error_kind for name, m in failed.items()} == expected
+    assert {name: fault_of(m) for name, m in failed.items()} == expected
+    assert {name: fault_of(replace(m, error_kind=None)) for name, m in failed.items()} == expected
     assert [m.rows_loaded for m in landed if m.status == "landed"] == [30]
     assert classify("something nobody anticipated") == "other"
+    assert set(ERROR_KINDS) | {"other"} == set(FAULTS)  # ingestion's vocabulary is the policy's
 
 
 def test_a_truncated_file_at_the_default_policy_warns_once_and_the_task_succeeds(

@@ -73,3 +73,21 @@
 {% macro duckdb__unnest_object_list(column) -%}
     unnest({{ column }})
 {%- endmacro %}
+
+{#
+    A literal list (of structs, dates, …) for a unit-test fixture in `format: sql`:
+    `{{ crm.nested_literal([{'weekday': 0, 'start_minute': 540}], 'struct(weekday integer, start_minute integer)[]') }}`.
+    DuckDB takes the list as written (cast to `duckdb_type` when given); PostgreSQL holds nested
+    source fields as jsonb, so it gets the JSON text of the same value.
+#}
+{% macro nested_literal(value, duckdb_type=none) -%}
+    {{ return(adapter.dispatch('nested_literal', 'crm')(value, duckdb_type)) }}
+{%- endmacro %}
+
+{% macro default__nested_literal(value, duckdb_type) -%}
+    cast('{{ tojson(value) | replace("'", "''") }}' as jsonb)
+{%- endmacro %}
+
+{% macro duckdb__nested_literal(value, duckdb_type) -%}
+    {%- if duckdb_type -%}cast({{ value }} as {{ duckdb_type }}){%- else -%}{{ value }}{%- endif -%}
+{%- endmacro %}

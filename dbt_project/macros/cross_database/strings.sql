@@ -3,13 +3,16 @@
     needs the `fuzzystrmatch` and `unaccent` extensions (created by the database owner).
 #}
 
-{# Jaro-Winkler similarity, 0..1 (PostgreSQL: normalised Levenshtein, the closest built-in). #}
+{#
+    Jaro-Winkler similarity, 0..1. PostgreSQL has none built in: the project creates DuckDB's, byte for
+    byte, in the target schema (create_portable_functions, run on start).
+#}
 {% macro name_similarity(left, right) -%}
     {{ return(adapter.dispatch('name_similarity', 'crm')(left, right)) }}
 {%- endmacro %}
 
 {% macro default__name_similarity(left, right) -%}
-    (1.0 - levenshtein({{ left }}, {{ right }})::float / greatest(length({{ left }}), length({{ right }}), 1))
+    {{ target.schema }}.jaro_winkler_similarity({{ left }}, {{ right }})
 {%- endmacro %}
 
 {% macro duckdb__name_similarity(left, right) -%}

@@ -1,5 +1,6 @@
 {# The column is never negative (nulls allowed): durations, counts, amounts that cannot go below zero. #}
 {% test not_negative(model, column_name) %}
+{{ governed_by_policy() }}
 
 select {{ column_name }}
 from {{ model }}

@@ -3,6 +3,7 @@
     packages (dbt_utils) cannot be downloaded on these machines.
 #}
 {% test unique_combination(model, columns) %}
+{{ governed_by_policy() }}
 
 select
     {{ columns | join(', ') }},

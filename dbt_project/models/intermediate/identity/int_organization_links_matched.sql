@@ -4,6 +4,11 @@
       crm_reference  (1.00) the help desk organisation's external_id names the CRM account;
       web_domain     (0.97) both own the same web domain (free-mail excluded upstream), unless more
                             records than the identifier cap share it;
+      firmographic   (0.90) two CRM accounts with the same name up to the legal form, country, employee
+                            count and annual revenue (all known), unless more records than the identifier
+                            cap share them: a duplicate account copies the firmographics; when neither has
+                            a website (a third of duplicates at SF 0.1 had none), nothing else links them.
+                            Measured at SF 0.1: 111 pairs, all true.
       name_exact     (0.85) a CRM account and a help-desk organisation with the same name, legal form
                             included, when exactly one account and one organisation carry it (help-desk
                             organisations without a domain or external id).
@@ -66,6 +71,58 @@ web_domain as (
 
 ),
 
+crm_firmographics as (
+
+    select
+        record_key,
+        organization_name_normalized,
+        country_code,
+        number_of_employees,
+        annual_revenue
+    from organization_records
+    where source_name = 'sales'
+        and organization_name_normalized is not null
+        and country_code is not null
+        and number_of_employees is not null
+        and annual_revenue is not null
+
+),
+
+shareable_firmographics as (
+
+    select
+        organization_name_normalized,
+        country_code,
+        number_of_employees,
+        annual_revenue
+    from crm_firmographics
+    group by organization_name_normalized, country_code, number_of_employees, annual_revenue
+    having count(*) <= {{ var('identity_max_records_per_identifier') }}
+
+),
+
+firmographic as (
+
+    select
+        crm_firmographics.record_key as left_record_key,
+        duplicates.record_key as right_record_key,
+        'firmographic' as match_rule,
+        0.90 as match_confidence
+    from crm_firmographics
+    inner join shareable_firmographics
+        on crm_firmographics.organization_name_normalized = shareable_firmographics.organization_name_normalized
+        and crm_firmographics.country_code = shareable_firmographics.country_code
+        and crm_firmographics.number_of_employees = shareable_firmographics.number_of_employees
+        and crm_firmographics.annual_revenue = shareable_firmographics.annual_revenue
+    inner join crm_firmographics as duplicates
+        on crm_firmographics.organization_name_normalized = duplicates.organization_name_normalized
+        and crm_firmographics.country_code = duplicates.country_code
+        and crm_firmographics.number_of_employees = duplicates.number_of_employees
+        and crm_firmographics.annual_revenue = duplicates.annual_revenue
+        and crm_firmographics.record_key > duplicates.record_key
+
+),
+
 unique_names as (
 
     select organization_name_with_suffix
@@ -99,6 +156,8 @@ unioned as (
     select * from crm_reference
     union all
     select * from web_domain
+    union all
+    select * from firmographic
     union all
     select * from name_exact
 

@@ -49,7 +49,7 @@ visits as (
         min(stage_name) as stage_name,
         min(changed_at) as stage_entered_at,
         count(*) as change_count,
-        min(case when is_visit_start then amount end) as entry_amount
+        cast(min(case when is_visit_start then amount end) as {{ type_money() }}) as entry_amount
     from visits_numbered
     group by opportunity_id, stage_sequence
 

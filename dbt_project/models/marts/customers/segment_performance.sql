@@ -5,6 +5,11 @@
     lifecycle_stage (definitions in int_customer_months_segmented). A month's customers are those who
     had placed a qualifying order by its end; each is in exactly one segment of each type. Churned
     customers are counted in the segment they were in the month before they churned.
+    Revenue adds up to fct_orders' revenue of every month: an order returned before its customer's
+    first qualifying order (or by a customer who never placed one) subtracts its total in a month
+    where that customer is not yet counted. That revenue goes to the segments the rules give a
+    customer without an order in the trailing 12 months — Bronze, Lost, Churned, and its industry ×
+    size band — and adds no customer.
 #}
 {%- set segment_types = ['value_tier', 'rfm_segment', 'industry_size_band', 'lifecycle_stage'] -%}
 {%- set changed_measures = [
@@ -18,6 +23,86 @@ with
 customer_months as (
 
     select * from {{ ref('int_customer_months_segmented') }}
+
+),
+
+orders as (
+
+    select * from {{ ref('int_orders_attributed_to_customers') }}
+
+),
+
+customers as (
+
+    select * from {{ ref('int_customers_survived') }}
+
+),
+
+last_customer_month as (
+
+    select max(month_start_date) as month_start_date from customer_months
+
+),
+
+segment_types as (
+
+    {% for segment_type in segment_types %}
+    select '{{ segment_type }}' as segment_type
+    {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+
+),
+
+-- orders of a customer in a month before it counts as one (see the note above)
+revenue_outside_customer_months as (
+
+    select
+        orders.customer_id,
+        orders.effective_month as month_start_date,
+        sum(orders.revenue_usd) as revenue_usd,
+        count(case when orders.order_status in ('Activated', 'Fulfilled') then 1 end) as revenue_orders
+    from orders
+    cross join last_customer_month
+    left join customer_months
+        on orders.customer_id = customer_months.customer_id
+        and orders.effective_month = customer_months.month_start_date
+    where orders.customer_id is not null
+        and customer_months.customer_id is null
+        and orders.effective_month <= last_customer_month.month_start_date
+    group by orders.customer_id, orders.effective_month
+
+),
+
+outside_unpivoted as (
+
+    select
+        segment_types.segment_type,
+        case segment_types.segment_type
+            when 'value_tier' then 'Bronze'
+            when 'rfm_segment' then 'Lost'
+            when 'lifecycle_stage' then 'Churned'
+            else coalesce(customers.industry, 'Unknown') || ' × ' || customers.size_band
+        end as segment,
+        revenue_outside_customer_months.month_start_date,
+        revenue_outside_customer_months.revenue_usd,
+        revenue_outside_customer_months.revenue_orders
+    from revenue_outside_customer_months
+    inner join customers
+        on revenue_outside_customer_months.customer_id = customers.customer_id
+    cross join segment_types
+
+),
+
+outside_measured as (
+
+    select
+        segment_type,
+        segment,
+        month_start_date,
+        sum(revenue_usd) as revenue_usd,
+        cast(sum(revenue_orders) as {{ dbt.type_bigint() }}) as revenue_orders
+    from outside_unpivoted
+    group by segment_type, segment, month_start_date
 
 ),
 
@@ -90,6 +175,33 @@ segment_months as (
         segment,
         month_start_date
     from churned
+    union
+    select
+        segment_type,
+        segment,
+        month_start_date
+    from outside_measured
+
+),
+
+-- the segments' revenue and revenue orders, with those booked outside the customer months
+revenue_measured as (
+
+    select
+        segment_months.segment_type,
+        segment_months.segment,
+        segment_months.month_start_date,
+        coalesce(measured.revenue_usd, 0) + coalesce(outside_measured.revenue_usd, 0) as revenue_usd,
+        coalesce(measured.revenue_orders, 0) + coalesce(outside_measured.revenue_orders, 0) as revenue_orders
+    from segment_months
+    left join measured
+        on segment_months.segment_type = measured.segment_type
+        and segment_months.segment = measured.segment
+        and segment_months.month_start_date = measured.month_start_date
+    left join outside_measured
+        on segment_months.segment_type = outside_measured.segment_type
+        and segment_months.segment = outside_measured.segment
+        and segment_months.month_start_date = outside_measured.month_start_date
 
 ),
 
@@ -105,11 +217,11 @@ rated as (
         coalesce(measured.retained_customers, 0) as retained_customers,
         coalesce(churned.churned_customers, 0) as churned_customers,
         coalesce(measured.won_back_customers, 0) as won_back_customers,
-        cast(coalesce(measured.revenue_usd, 0) as {{ type_money() }}) as revenue_usd,
+        cast(revenue_measured.revenue_usd as {{ type_money() }}) as revenue_usd,
         coalesce(measured.orders, 0) as orders,
-        cast(measured.revenue_usd / nullif(measured.customers, 0) as {{ type_money() }})
+        cast(revenue_measured.revenue_usd / nullif(measured.customers, 0) as {{ type_money() }})
             as revenue_per_customer_usd,
-        cast(measured.revenue_usd / nullif(measured.revenue_orders, 0) as {{ type_money() }})
+        cast(revenue_measured.revenue_usd / nullif(revenue_measured.revenue_orders, 0) as {{ type_money() }})
             as average_order_value_usd,
         cast(1.0 * measured.orders / nullif(measured.customers, 0) as {{ type_ratio() }})
             as orders_per_customer,
@@ -137,6 +249,10 @@ rated as (
         on segment_months.segment_type = churned.segment_type
         and segment_months.segment = churned.segment
         and segment_months.month_start_date = churned.month_start_date
+    inner join revenue_measured
+        on segment_months.segment_type = revenue_measured.segment_type
+        and segment_months.segment = revenue_measured.segment
+        and segment_months.month_start_date = revenue_measured.month_start_date
 
 ),
 
