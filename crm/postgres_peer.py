@@ -47,6 +47,17 @@ EXTENSIONS = ("fuzzystrmatch", "unaccent")
 COPIED_SCHEMAS = ("raw",)
 COPIED_TABLES = (("ops", "check_results"),)
 BATCH_ROWS = 100_000
+# Session defaults of the peer database. Staging views keep each key's latest version with a window
+# filter, which PostgreSQL estimates at one row: it then nests loops over hundreds of thousands of rows
+# (one model at SF 0.1: > 13 min; with hash joins 1.4 s). The models' joins are all equi-joins, so the
+# peer plans without nested loops, with sort/hash memory for analytics, and without JIT (the disabled
+# join's cost estimate would make every query compile).
+DATABASE_SETTINGS = {
+    "timezone": "UTC",
+    "enable_nestloop": "off",
+    "work_mem": "256MB",
+    "jit": "off",
+}
 
 # DuckDB scalar types → PostgreSQL; DECIMAL(p, s) keeps its precision, nested types become jsonb.
 SCALAR_TYPES = {
@@ -175,14 +186,15 @@ def postgres_type(duckdb_type: str) -> str:
 
 
 def recreate_database(server: PeerServer, database: str) -> None:
-    """Drop and create ``database``: UTF-8, C collation (byte order, as DuckDB sorts), UTC sessions."""
+    """Drop and create ``database``: UTF-8, C collation (byte order, as DuckDB sorts), DATABASE_SETTINGS."""
     with server.connect(server.maintenance_database, autocommit=True) as con:
         con.execute(f"drop database if exists {_quote(database)} with (force)")
         con.execute(
             f"create database {_quote(database)} template template0 encoding 'UTF8' "
             "lc_collate 'C' lc_ctype 'C.UTF-8'"
         )
-        con.execute(f"alter database {_quote(database)} set timezone to 'UTC'")
+        for setting, value in DATABASE_SETTINGS.items():
+            con.execute(f"alter database {_quote(database)} set {setting} to '{value}'")
     with server.connect(database, autocommit=True) as con:
         for extension in EXTENSIONS:
             con.execute(f"create extension if not exists {extension}")

@@ -238,7 +238,7 @@ class BenchResult:
         problems += [stage for stage in self.once if stage.detail and not stage.ok]
         if problems:
             lines += ["", "## Stages that did not finish", ""]
-            lines += [f"- {stage.label} ({stage.status}): {_last_line(stage.detail)}" for stage in problems]
+            lines += [f"- {stage.label} ({stage.status}): {_first_line(stage.detail)}" for stage in problems]
         return "\n".join(lines) + "\n"
 
     def _per_run_markdown(self) -> list[str]:
@@ -420,9 +420,9 @@ def _verdict(ratio: Ratio) -> str:
     return {True: "met", False: "missed"}.get(ratio.met, "n/a")  # type: ignore[arg-type]
 
 
-def _last_line(text: str) -> str:
+def _first_line(text: str) -> str:
     lines = text.strip().splitlines()
-    return lines[-1] if lines else ""
+    return lines[0] if lines else ""
 
 
 def _status_suffix(status: str) -> str:

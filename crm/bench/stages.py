@@ -453,7 +453,8 @@ class Bench:
     def _fresh_copy(self, run: RunResult, target: Path, stage: str = "setup.fresh_copy") -> None:
         """Copy the prepared data directory: the world is hard-linked (the generator never rewrites a
         file in place), sources are copied (advancing them rewrites the sales database)."""
-        label = "fresh copy of the prepared world (setup)"
+        path = "Airflow" if target.name == "dag" else "CLI"
+        label = f"fresh copy of the prepared world, {path} (setup)"
         self.on_start(label)
         started = time.perf_counter()
         if target.exists():

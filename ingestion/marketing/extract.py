@@ -302,6 +302,16 @@ def _parse_csv(text: str) -> tuple[pl.DataFrame, pl.DataFrame]:
     return frame, _rejected(bad)
 
 
+def _record_fields(record: str) -> list[str]:
+    """The fields of ``record`` when it is exactly one CSV record, else none (the caller rejects it)."""
+    try:
+        records = list(csv.reader(io.StringIO(record, newline="")))
+    except csv.Error:
+        return []
+    # a stray quote mid-field pairs two lines by quote parity, yet they read as two records
+    return records[0] if len(records) == 1 else []
+
+
 def _parse_csv_recovering(text: str) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Slow path for a CSV whose record count disagrees with its manifest: isolate the broken line.
 
@@ -322,7 +332,7 @@ def _parse_csv_recovering(text: str) -> tuple[pl.DataFrame, pl.DataFrame]:
         while odd and end + 1 < len(lines):
             end += 1
             odd ^= lines[end].count('"') % 2
-        fields = [] if odd else next(csv.reader(["\n".join(lines[start : end + 1])]), [])
+        fields = [] if odd else _record_fields("\n".join(lines[start : end + 1]))
         if len(fields) == len(header):
             good.append(fields)
             start = end + 1

@@ -307,6 +307,33 @@ def test_an_unterminated_quote_costs_its_row_not_the_file(settings: Settings) ->
     assert reason.startswith("malformed CSV record at line 3: unbalanced quotes")
 
 
+def test_a_stray_quote_inside_a_field_costs_its_rows_not_the_file(settings: Settings) -> None:
+    """A quote opened mid-field and closed on the next line: the two lines pair up by quote parity
+    but are no record (found at SF 1, where the reader used to raise and fail the whole batch)."""
+    lines = NPS.splitlines()
+    text = (
+        "\n".join(
+            [
+                lines[0],
+                lines[1],
+                'N2,b@x.com,7,o"k,q1,2025-03-01T09:00:00Z',
+                'N3,c@x.com,8,"a, b"",q1,2025-03-01T10:00:00Z',
+                "N4,d@x.com,9,fine,q1,2025-03-01T11:00:00Z",
+            ]
+        )
+        + "\n"
+    )
+    deliver(settings, D1, [{"name": "nps_responses_20250301.csv", "kind": "nps_responses", "text": text}])
+    report = _ingest(settings, D1)
+    assert not report.failed_batches
+    loaded = query(settings, "select response_id from raw.marketing__nps_responses order by 1")
+    (quarantined,) = query(settings, "select count(*) from ops.quarantine")[0]
+    assert ("N1",) in loaded and ("N4",) in loaded
+    assert len(loaded) + quarantined == 4  # rows in = loaded + quarantined
+    reasons = [r for (r,) in query(settings, "select reason from ops.quarantine")]
+    assert all(r.startswith("malformed CSV record at line") for r in reasons)
+
+
 def test_a_redelivery_whose_rows_all_fail_the_contract_still_replaces_the_old_rows(
     settings: Settings,
 ) -> None:

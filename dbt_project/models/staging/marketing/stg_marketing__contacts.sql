@@ -1,3 +1,6 @@
+{# A table, not a view: the dedup window over this large source would otherwise run again for
+   every model and test that reads it (issue 9, DECISIONS.md). #}
+{{ config(materialized='table') }}
 {#
     Marketing exports are text at the source; ingestion types them, and this model casts explicitly
     again (parse_* macros) so that it reads either form.

@@ -1,3 +1,6 @@
+{# A table, not a view: the dedup window over this large source would otherwise run again for
+   every model and test that reads it (issue 9, DECISIONS.md). #}
+{{ config(materialized='table') }}
 with
 
 source as (
