@@ -25,7 +25,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import typer
 
@@ -161,17 +161,21 @@ def run_dag_chain(
     if bag.import_errors:
         raise RuntimeError(f"DAG import errors: {bag.import_errors}")
     runs: list[ChainRun] = []
+    pending: list[str] = []  # the days ingested since the last transform: its gate judges them all
     with _support_api(settings):
         for index, day in enumerate(dates):
             logical = datetime(day.year, day.month, day.day, tzinfo=UTC)  # dag.test needs an aware date
             for dag_id in INGEST_DAGS:
                 runs.append(_test(bag, dag_id, day, logical, None))
+            pending.append(day.isoformat())
             if transform == "each" or index == len(dates) - 1:
-                runs.append(_test(bag, TRANSFORM_DAG, day, logical, {"logical_date": day.isoformat()}))
+                conf = {"logical_date": day.isoformat(), "logical_dates": pending}
+                runs.append(_test(bag, TRANSFORM_DAG, day, logical, conf))
+                pending = []
     return runs
 
 
-def _test(bag: object, dag_id: str, day: date, logical: datetime, conf: dict[str, str] | None) -> ChainRun:
+def _test(bag: object, dag_id: str, day: date, logical: datetime, conf: dict[str, Any] | None) -> ChainRun:
     dag = bag.dags[dag_id]  # type: ignore[attr-defined]
     log.info("running %s for %s", dag_id, day)
     dag_run = dag.test(logical_date=logical, run_conf=conf)

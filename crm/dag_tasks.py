@@ -18,7 +18,7 @@ This module is imported when the DAG files are parsed: it must stay light (stand
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -145,28 +145,39 @@ def build_warehouse() -> dict[str, Any]:
     }
 
 
-def gate_date(conf: Mapping[str, Any] | None, events: Mapping[Any, Iterable[Any]] | None) -> date | None:
-    """Which day's landed batches the gate judges: the run's ``conf["logical_date"]`` (manual runs,
-    ``crm dags run``), else the latest day carried by the triggering Asset events, else None (each
-    entity's newest batch)."""
+def gate_dates(
+    conf: Mapping[str, Any] | None, events: Mapping[Any, Iterable[Any]] | None
+) -> list[date] | None:
+    """Which days' landed batches the gate judges: the run's ``conf`` (``logical_dates``, else
+    ``logical_date``: manual runs, ``crm dags run``), else every day carried by the triggering Asset
+    events — a catch-up judges each day it publishes, not only the last —, else None (each entity's
+    newest batch)."""
+    if conf and conf.get("logical_dates"):
+        return sorted({date.fromisoformat(str(day)) for day in conf["logical_dates"]})
     if conf and conf.get("logical_date"):
-        return date.fromisoformat(str(conf["logical_date"]))
-    days = [
+        return [date.fromisoformat(str(conf["logical_date"]))]
+    days = {
         date.fromisoformat(str(event.extra["logical_date"]))
         for asset_events in (events or {}).values()
         for event in asset_events
         if (getattr(event, "extra", None) or {}).get("logical_date")
-    ]
-    return max(days) if days else None
+    }
+    return sorted(days) or None
 
 
-def quality_gate(run_id: str, logical_date: date | None) -> dict[str, Any]:
-    """Judge the landed batches of ``logical_date`` (newest per entity when None) and the raw tables'
+def gate_date(conf: Mapping[str, Any] | None, events: Mapping[Any, Iterable[Any]] | None) -> date | None:
+    """The newest of :func:`gate_dates`: the day the report is written for."""
+    days = gate_dates(conf, events)
+    return days[-1] if days else None
+
+
+def quality_gate(run_id: str, logical_dates: Sequence[date] | None) -> dict[str, Any]:
+    """Judge the landed batches of ``logical_dates`` (newest per entity when None) and the raw tables'
     freshness under ``run_id``."""
     from quality.gate import GateResult, check_freshness, run_checks
 
     settings = Settings.from_env()
-    landed = run_checks(settings, "landing", run_id, logical_date=logical_date)
+    landed = run_checks(settings, "landing", run_id, logical_date=logical_dates)
     fresh = tuple(check_freshness(settings, run_id))
     gate = GateResult(run_id, "all", landed.results + fresh, landed.docs_index)
     if gate.blocking:

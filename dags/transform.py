@@ -52,8 +52,8 @@ def transform() -> None:
 
     @task(task_id="quality_gate", pool=WRITER_POOL)
     def quality_gate(**context: Any) -> dict:
-        day = dag_tasks.gate_date(context["dag_run"].conf, context["triggering_asset_events"])
-        return dag_tasks.quality_gate(context["run_id"], day)
+        days = dag_tasks.gate_dates(context["dag_run"].conf, context["triggering_asset_events"])
+        return dag_tasks.quality_gate(context["run_id"], days)
 
     @task(task_id="publish", pool=WRITER_POOL, outlets=[SERVING])
     def publish(**context: Any) -> dict:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -82,7 +83,7 @@ def run_checks(
     stage: Stage = "all",
     run_id: str | None = None,
     *,
-    logical_date: date | None = None,
+    logical_date: date | Sequence[date] | None = None,
     policy: Policy | None = None,
     serve_path: Path | None = None,
     progress: bool = False,
@@ -90,10 +91,10 @@ def run_checks(
 ) -> GateResult:
     """Run the policy's checks for ``stage`` and store them under ``run_id``.
 
-    ``logical_date`` selects the landed batches of that date (default: the newest batch of each
-    entity). ``serve_path`` checks another serving file than ``Settings.serve_path`` — e.g. the new
-    file a publish step built, before it is swapped in. ``engine`` is GX's engine (default:
-    ``CRM_GX_ENGINE``, else ``sql``); both give the same results.
+    ``logical_date`` selects the landed batches of that date, or of each of several dates (default:
+    the newest batch of each entity). ``serve_path`` checks another serving file than
+    ``Settings.serve_path`` — e.g. the new file a publish step built, before it is swapped in.
+    ``engine`` is GX's engine (default: ``CRM_GX_ENGINE``, else ``sql``); both give the same results.
     """
     if stage not in (*STAGES, "all"):
         raise ValueError(f"stage must be one of {', '.join(STAGES)} or all, not {stage!r}")
@@ -104,8 +105,11 @@ def run_checks(
     results: list[CheckResult] = []
     try:
         if stage in ("landing", "all"):
-            landed = judge_rejections(settings, policy, run_id, logical_date=logical_date)
-            landed += _landing(settings, policy, context, run_id, logical_date, progress, engine)
+            landed: list[CheckResult] = []
+            days = [logical_date] if logical_date is None or isinstance(logical_date, date) else logical_date
+            for day in days:  # a catch-up judges every day it publishes
+                landed += judge_rejections(settings, policy, run_id, logical_date=day)
+                landed += _landing(settings, policy, context, run_id, day, progress, engine)
             write_results(settings.warehouse_path, run_id, "landing", landed)
             results += landed
         if stage in ("sources", "all"):

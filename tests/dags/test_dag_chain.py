@@ -118,6 +118,12 @@ def test_the_catch_up_publishes_the_marts_of_the_cli_path(chain: dict[str, Any],
             "select tags['storage_version'] from duckdb_databases() where database_name = current_database()"
         ).fetchone()
     assert len(runs) == 1 and next(iter(runs)).startswith("manual__")
+    with duckdb.connect(str(dags.warehouse_path), read_only=True) as con:  # the gate judged every day
+        judged = con.execute(
+            "select distinct logical_date from ops.check_results where run_id = ? and stage = 'landing'",
+            [next(iter(runs))],
+        ).fetchall()
+    assert {row[0] for row in judged if row[0] is not None} == set(DAYS)
     assert str(version[0]).startswith("v1.5.0")
 
 

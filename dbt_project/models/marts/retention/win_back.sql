@@ -55,9 +55,11 @@ clock as (
 
 ),
 
+-- distinct: the counts below ignore duplicates anyway, and grouping here stops DuckDB from joining the
+-- churn episodes to every email on the date range alone (a plan of 400M rows; issue 9)
 win_back_emails as (
 
-    select
+    select distinct
         persons.customer_id,
         email_events.campaign_id,
         email_events.marketing_contact_id,
