@@ -8,7 +8,8 @@ source as (
 
 latest as (
 
-    {{ latest_version('source', 'date, campaign_id, channel', '_loaded_at desc') }}
+    -- the newest export wins (folders are export dates): a restated day's spend replaces the old one
+    {{ latest_version('source', 'date, campaign_id, channel', '_source_file desc') }}
 
 ),
 

@@ -8,7 +8,9 @@ source as (
 
 latest as (
 
-    {{ latest_version('source', 'campaign_id', '_loaded_at desc') }}
+    -- the newest export wins: inbox folders are export dates, so when one load lands several
+    -- exports (a backfill), or a late or redelivered old file, an older snapshot never overrides
+    {{ latest_version('source', 'campaign_id', '_source_file desc') }}
 
 ),
 
