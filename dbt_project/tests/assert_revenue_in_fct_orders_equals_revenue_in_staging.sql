@@ -2,7 +2,10 @@
     Revenue in = revenue out, one layer down: the revenue fct_orders reports per month equals the
     revenue computed straight from the staged order lines and orders (Activated / Fulfilled lines
     positive, Returned lines negative, converted at the order's effective date) — so no order, line or
-    conversion is lost or doubled between staging and the marts. Returns the months that disagree.
+    conversion is lost or doubled between staging and the marts. fct_orders rounds each order to the
+    cent, so a month may drift from the rounded sum of its lines by at most half a cent per order (seen:
+    one cent on 351 M USD at SF 1); a difference beyond that is a lost or doubled row. Returns the
+    months that disagree.
 #}
 {{ governed_by_policy('dbt.revenue_reconciles') }}
 
@@ -33,7 +36,8 @@ marts as (
 
     select
         effective_month,
-        round(sum(revenue_usd), 2) as revenue_usd
+        round(sum(revenue_usd), 2) as revenue_usd,
+        count(*) as orders
     from {{ ref('fct_orders') }}
     group by effective_month
 
@@ -46,4 +50,4 @@ select
 from staged
 full outer join marts
     on staged.effective_month = marts.effective_month
-where coalesce(staged.revenue_usd, 0) <> coalesce(marts.revenue_usd, 0)
+where abs(coalesce(staged.revenue_usd, 0) - coalesce(marts.revenue_usd, 0)) > 0.005 * coalesce(marts.orders, 0)
