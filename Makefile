@@ -36,10 +36,11 @@ demo: setup  ## generate sources, run the pipeline on the embedded defaults, say
 test: setup  ## run the whole test suite (PostgreSQL tests fail rather than skip when CI=true)
 	$(BIN)/pytest -n 2 --dist loadscope $(PYTEST_ARGS)
 
-lint: setup  ## ruff, formatting, mypy
+lint: setup  ## ruff, formatting, mypy, sqlfluff (the dbt models and tests)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy crm seeds ingestion quality
+	$(BIN)/mypy crm seeds ingestion quality dags
+	cd dbt_project && $(CURDIR)/$(BIN)/sqlfluff lint models tests
 
 format: setup  ## apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .
