@@ -204,7 +204,8 @@ def load_batch(
                 manifest.extracted_at,
             ],
         )
-        log.error("batch %s failed at extraction: %s", manifest.batch_id, manifest.error)
+        # extraction already warned with the reason; here it is only booked in ops.failed_batches
+        log.info("batch %s was rejected at extraction: recorded in ops.failed_batches", manifest.batch_id)
         return LoadResult(manifest, loaded=False, seconds=time.perf_counter() - started)
 
     data_file = landing.data_path(settings, manifest)

@@ -119,8 +119,8 @@ def extract(
             manifest = land(settings, delivery, logical_date, landing.next_seq(history[name]))
             history[name].append(manifest)
             landed.append(manifest)
-            if manifest.status == "failed":
-                log.error("%s failed: %s", manifest.batch_id, manifest.error)
+            if manifest.status == "failed":  # recorded and judged by the policy: a warning, not an error
+                log.warning("%s rejected: %s", manifest.batch_id, manifest.error)
             if on_batch:
                 on_batch(manifest)
     return landed
