@@ -22,8 +22,6 @@ import logging
 import os
 import re
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -32,7 +30,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from crm.settings import Settings
+from crm.settings import Settings, temporary_environment
 from crm.transform import BuildSummary, run_dbt
 
 if TYPE_CHECKING:
@@ -229,7 +227,7 @@ def build_peer(
     recreate_database(server, database)
     tables, rows = copy_warehouse(settings.warehouse_path, server, database)
     copy_seconds = time.monotonic() - started
-    with _environment(server.dbt_environment(database)):
+    with temporary_environment(server.dbt_environment(database)):
         summary = run_dbt(
             ["build"], settings, progress=progress, artefacts_dir=settings.data_dir / "dbt" / "peer"
         )
@@ -312,21 +310,6 @@ def _copy_table(
             copy.write(buffer.getbuffer())
             rows += batch.num_rows
     return rows
-
-
-@contextmanager
-def _environment(values: dict[str, str]) -> Iterator[None]:
-    """Set environment variables for dbt's ``profiles.yml`` and restore them afterwards."""
-    saved = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
 
 
 def _print_summary(run: PeerRun) -> None:

@@ -13,14 +13,13 @@ publication carries a verdict on both stages, and a landing check that blocks st
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
 import yaml
 
-from crm.settings import Settings
+from crm.settings import Settings, temporary_environment
 
 SCALE_FACTOR = 0.01
 SEED = 7
@@ -62,16 +61,8 @@ def run_pipeline(root: Path) -> PublishedRun:
     root.mkdir(parents=True, exist_ok=True)
     settings = Settings.from_env(root)
     policy = policy_for_tests(root.parent / "policy.yml")
-    saved = {name: os.environ.get(name) for name in ("CRM_QUALITY_POLICY", "CRM_DATA_DIR")}
-    os.environ.update(CRM_QUALITY_POLICY=str(policy), CRM_DATA_DIR=str(root))
-    try:
+    with temporary_environment({"CRM_QUALITY_POLICY": str(policy), "CRM_DATA_DIR": str(root)}):
         day = _run(settings)
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
     return PublishedRun(settings=settings, run_id=RUN_ID, day=day, policy=policy)
 
 
