@@ -29,11 +29,14 @@ import os
 import re
 import uuid
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from crm.settings import Settings
+from crm.settings import Settings, duckdb_memory_limit
+
+if TYPE_CHECKING:
+    import duckdb
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +85,6 @@ def build_serving_file(warehouse: Path, target: Path, run_id: str) -> dict[str, 
     ``crm.pii.MASKED_COLUMNS`` declares are hashed on the way, and say so in their column comment.
     Returns the row count per table, also stored in ``meta.publication``.
     """
-    import duckdb
 
     from crm.pii import MASKED_COLUMNS, masked_select_list
 
@@ -90,8 +92,7 @@ def build_serving_file(warehouse: Path, target: Path, run_id: str) -> dict[str, 
         raise FileNotFoundError(f"no warehouse at {warehouse}: run `crm ingest` and `crm transform` first")
     if target.exists():
         raise FileExistsError(f"{target} already exists; a publish builds a new file only")
-    with duckdb.connect() as con:
-        con.execute("set enable_progress_bar = false")  # a log, not a terminal
+    with _connect() as con:
         con.execute(f"attach {_literal(warehouse)} as warehouse (read_only)")
         con.execute(f"attach {_literal(target)} as serving (storage_version '{STORAGE_VERSION}')")
         names = [
@@ -146,12 +147,10 @@ def add_check_results(warehouse: Path, target: Path, run_id: str) -> int:
     The scorecard mart is built by dbt before the gate runs, so it shows earlier runs; this table is
     the verdict on exactly the data being published.
     """
-    import duckdb
 
     from crm.pii import masked_select_list
 
-    with duckdb.connect() as con:
-        con.execute("set enable_progress_bar = false")  # a log, not a terminal
+    with _connect() as con:
         con.execute(f"attach {_literal(warehouse)} as warehouse (read_only)")
         con.execute(f"attach {_literal(target)} as serving")
         columns = con.execute(
@@ -172,17 +171,24 @@ def add_check_results(warehouse: Path, target: Path, run_id: str) -> int:
 
 def assert_no_personal_data(target: Path) -> None:
     """Raise ``crm.pii.PersonalDataExposed`` if any text column of ``target`` looks like an email or phone."""
-    import duckdb
 
     from crm.pii import PersonalDataExposed, scan
 
-    with duckdb.connect() as con:
-        con.execute("set enable_progress_bar = false")  # a log, not a terminal
+    with _connect() as con:
         con.execute(f"attach {_literal(target)} as serving (read_only)")
         findings = scan(con, "serving")
         con.execute("detach serving")
     if findings:
         raise PersonalDataExposed(findings)
+
+
+def _connect() -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB within the pipeline's memory budget, for attaching the files it copies."""
+    import duckdb
+
+    con = duckdb.connect(config={"memory_limit": duckdb_memory_limit()})
+    con.execute("set enable_progress_bar = false")  # a log, not a terminal
+    return con
 
 
 def _literal(path: Path) -> str:

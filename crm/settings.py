@@ -16,6 +16,9 @@ from pathlib import Path
 
 DEFAULT_SUPPORT_PORT = 8765
 DEFAULT_SUPPORT_TOKEN = "crm-demo-token"  # the local simulator's token; real deployments set their own
+# DuckDB's memory budget for every process that opens the warehouse (loader, dbt, publish, checks):
+# 3 GB keeps the largest process (dbt) under the 4 GiB RSS target with dbt's own Python heap on top
+DEFAULT_DUCKDB_MEMORY_LIMIT = "3GB"
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,11 @@ class Settings:
     @property
     def logs_dir(self) -> Path:
         return self.data_dir / "logs"
+
+
+def duckdb_memory_limit() -> str:
+    """DuckDB's ``memory_limit`` (``CRM_DUCKDB_MEMORY_LIMIT``, e.g. ``3GB``); dbt's profile reads the same."""
+    return os.environ.get("CRM_DUCKDB_MEMORY_LIMIT") or DEFAULT_DUCKDB_MEMORY_LIMIT
 
 
 @contextmanager

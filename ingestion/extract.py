@@ -3,14 +3,18 @@
 A source package's extractor only talks to its source: it yields ``Delivery`` objects (rows as the
 source gave them, plus the range they cover). ``land`` applies the entity's contract and commits the
 batch to the landing zone. Extractors never open the warehouse: they resume from landing manifests.
+``prefetch`` lets an extractor read the next delivery (or page) while the current one lands.
 """
 
 from __future__ import annotations
 
+import queue
+import threading
 import time
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 import polars as pl
 
@@ -19,6 +23,8 @@ from ingestion import landing
 from ingestion.checkpoints import checkpoint
 from ingestion.contracts import Entity
 from ingestion.enforce import ROW_LINEAGE, SchemaDriftError, enforce
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -98,3 +104,53 @@ def land(settings: Settings, delivery: Delivery, logical_date: date, seq: int) -
     landing.write_manifest(settings, manifest)
     checkpoint("landed")
     return manifest
+
+
+def prefetch(items: Iterator[T], depth: int) -> Generator[T, None, None]:
+    """``items`` in order, produced on a background thread up to ``depth`` items ahead of the consumer.
+
+    For extractors whose reads wait on I/O or on native code that releases the GIL (a database
+    driver, HTTP, Polars): the next read runs while the consumer enforces and writes the current
+    batch. An error raised while producing reaches the consumer where its item would have come; if
+    the consumer stops early, production stops after the item in progress.
+    """
+    # Each message is ([item], None), or ([], error) at the end: error None when the items ran out.
+    buffer: queue.Queue[tuple[list[T], BaseException | None]] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def offer(message: tuple[list[T], BaseException | None]) -> bool:
+        """Buffer a message unless the consumer has gone: False when it has."""
+        while not stop.is_set():
+            try:
+                buffer.put(message, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if not offer(([item], None)):
+                    return
+        except BaseException as error:  # raised again in the consumer
+            offer(([], error))
+            return
+        finally:
+            if isinstance(items, Generator):  # run its cleanup now (close a client, a pool), not at exit
+                items.close()
+        offer(([], None))
+
+    producer = threading.Thread(target=produce, name="prefetch", daemon=True)
+    producer.start()
+    try:
+        while True:
+            item, error = buffer.get()
+            if error is not None:
+                raise error
+            if not item:
+                return
+            yield item[0]
+    finally:
+        stop.set()
+        producer.join()

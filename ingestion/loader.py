@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -22,7 +21,7 @@ from pathlib import Path
 
 import duckdb
 
-from crm.settings import Settings
+from crm.settings import Settings, duckdb_memory_limit
 from ingestion import landing
 from ingestion.checkpoints import checkpoint
 from ingestion.contracts import Entity, WriteMode, duckdb_type
@@ -103,9 +102,8 @@ def connect(settings: Settings) -> duckdb.DuckDBPyConnection:
     """Open the warehouse read-write (the only place that does) and make sure raw/ops exist."""
     path = settings.warehouse_path
     path.parent.mkdir(parents=True, exist_ok=True)
-    # the same memory budget dbt's profiles.yml gives DuckDB (CRM_DUCKDB_MEMORY_LIMIT, e.g. 4GB)
-    limit = os.environ.get("CRM_DUCKDB_MEMORY_LIMIT")
-    con = duckdb.connect(str(path), config={"memory_limit": limit} if limit else {})
+    # the same memory budget dbt's profiles.yml gives DuckDB (CRM_DUCKDB_MEMORY_LIMIT)
+    con = duckdb.connect(str(path), config={"memory_limit": duckdb_memory_limit()})
     con.execute("set TimeZone = 'UTC'")
     con.execute(OPS_DDL)
     return con

@@ -16,7 +16,7 @@ from typing import Any
 from crm.settings import Settings
 from ingestion import landing, loader
 from ingestion.contracts import Entity
-from ingestion.extract import land
+from ingestion.extract import land, prefetch
 from ingestion.marketing import ENTITIES as MARKETING_ENTITIES
 from ingestion.marketing import extract as extract_marketing
 from ingestion.sales import ENTITIES as SALES_ENTITIES
@@ -25,6 +25,8 @@ from ingestion.support import ENTITIES as SUPPORT_ENTITIES
 from ingestion.support import extract as extract_support
 
 log = logging.getLogger(__name__)
+
+DELIVERIES_AHEAD = 1  # deliveries read ahead of the one landing: one batch of extra memory
 
 SOURCES: dict[str, tuple[Entity, ...]] = {
     "sales": SALES_ENTITIES,
@@ -114,7 +116,8 @@ def extract(
             )
         else:
             deliveries = extract_marketing(settings, logical_date, history)
-        for delivery in deliveries:
+        # The next delivery is read while this one is enforced and written (order unchanged).
+        for delivery in prefetch(iter(deliveries), DELIVERIES_AHEAD):
             name = delivery.entity.name
             manifest = land(settings, delivery, logical_date, landing.next_seq(history[name]))
             history[name].append(manifest)

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from crm.settings import DEFAULT_DUCKDB_MEMORY_LIMIT
+
 if TYPE_CHECKING:
     from rich.console import Console
 
@@ -40,7 +42,7 @@ def bench(
     memory_limit: Annotated[
         str,
         typer.Option("--memory-limit", help="DuckDB memory limit for every stage (CRM_DUCKDB_MEMORY_LIMIT)."),
-    ] = "4GB",
+    ] = DEFAULT_DUCKDB_MEMORY_LIMIT,
     keep: Annotated[
         Path | None,
         typer.Option("--keep", help="Work in this folder and keep it (data directories and stage logs)."),

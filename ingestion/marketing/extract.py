@@ -18,19 +18,27 @@ really UTF-8 is refused rather than turned into mojibake), the parsed record cou
 manifest's row count, and the contract's required columns. A record a reader cannot split into
 fields (a CSV row with the wrong number of fields, a cut JSON line) is quarantined; the rest of the
 file loads.
+
+Files are verified and parsed on a small thread pool (hashing, gunzip, Arrow's CSV reader and Polars'
+JSON reader release the GIL), a few files ahead of the batch being landed; results are taken in
+listing order, so the batches — and every landed byte — are those of a serial read.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import gzip
 import hashlib
 import io
 import json
 import logging
+import os
 import time
 import zlib
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -51,6 +59,8 @@ log = logging.getLogger(__name__)
 
 MANIFEST = "_manifest.json"
 BATCH_ROWS = 1_000_000  # rows per landed batch: bounds memory in a long backfill of big files
+READ_WORKERS = min(4, os.cpu_count() or 1)  # threads verifying and parsing files
+READ_AHEAD = 16  # files read ahead of the consumer: keeps the pool busy while a batch lands, bounds memory
 ENTITY_BY_KIND = {entity.name: entity for entity in ENTITIES}
 _SINGLE_BYTE = {"latin-1", "latin1", "iso-8859-1", "iso8859-1", "cp1252", "windows-1252"}
 
@@ -78,6 +88,21 @@ class FileRead:
     error: str | None = None
     error_kind: str | None = None
     seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class ListedFile:
+    """A file a delivery manifest lists and that has not landed in this version yet."""
+
+    entity: Entity
+    path: Path
+    entry: dict[str, Any]
+    source_file: str
+    size: int
+    day: date
+
+    def read(self) -> FileRead:
+        return read_file(self.entity, self.path, self.entry, self.source_file, self.size, self.day)
 
 
 def inbox_folders(inbox: Path, upto: date) -> list[tuple[date, Path]]:
@@ -109,13 +134,30 @@ def extract(
     history: dict[str, list[Manifest]],
     *,
     batch_rows: int = BATCH_ROWS,
+    read_workers: int = READ_WORKERS,
 ) -> Iterator[Delivery]:
     """Yield, per entity, the new file versions in folders ≤ D as deliveries of up to ``batch_rows``
     rows, and one failed delivery per file that fails verification."""
-    known = _known_versions(history)
+    listed = new_files(settings.marketing_inbox, logical_date, _known_versions(history))
     pending: dict[str, list[FileRead]] = {}
     pending_rows: dict[str, int] = {}
-    for day, folder in inbox_folders(settings.marketing_inbox, logical_date):
+    for entity, read in read_in_order(listed, read_workers):
+        if read.error is not None:
+            yield _failed(entity, read)
+            continue
+        pending.setdefault(entity.name, []).append(read)
+        pending_rows[entity.name] = pending_rows.get(entity.name, 0) + read.rows
+        if pending_rows[entity.name] >= batch_rows:
+            yield _combined(entity, pending.pop(entity.name))
+            pending_rows[entity.name] = 0
+    for name, group in pending.items():
+        yield _combined(ENTITY_BY_KIND[name], group)
+
+
+def new_files(inbox: Path, upto: date, known: set[tuple[str, str, int]]) -> Iterator[ListedFile]:
+    """The files listed in the complete deliveries ≤ ``upto`` whose version is not in ``known``, in
+    delivery then manifest order."""
+    for day, folder in inbox_folders(inbox, upto):
         manifest_path = folder / MANIFEST
         if not manifest_path.exists():
             log.info("%s has no %s yet: skipped until its delivery completes", folder, MANIFEST)
@@ -133,17 +175,33 @@ def extract(
                     "%s: unknown file kind %r, not a contract entity: skipped", path, entry["file_kind"]
                 )
                 continue
-            read = read_file(entity, path, entry, source_file, size, day)
-            if read.error is not None:
-                yield _failed(entity, read)
-                continue
-            pending.setdefault(entity.name, []).append(read)
-            pending_rows[entity.name] = pending_rows.get(entity.name, 0) + read.rows
-            if pending_rows[entity.name] >= batch_rows:
-                yield _combined(entity, pending.pop(entity.name))
-                pending_rows[entity.name] = 0
-    for name, group in pending.items():
-        yield _combined(ENTITY_BY_KIND[name], group)
+            yield ListedFile(entity, path, entry, source_file, size, day)
+
+
+def read_in_order(
+    files: Iterable[ListedFile], workers: int, ahead: int = READ_AHEAD
+) -> Iterator[tuple[Entity, FileRead]]:
+    """Verify and parse ``files`` on ``workers`` threads, yielding each result in the order listed.
+
+    At most ``ahead`` files are read before the consumer asks for them: enough to keep the pool busy
+    while the consumer lands a batch, few enough to bound memory.
+    """
+    if workers <= 1:
+        yield from ((listed.entity, listed.read()) for listed in files)
+        return
+    pool = ThreadPoolExecutor(workers, thread_name_prefix="marketing-read")
+    in_flight: deque[tuple[Entity, Future[FileRead]]] = deque()
+    try:
+        for listed in files:
+            in_flight.append((listed.entity, pool.submit(listed.read)))
+            if len(in_flight) >= max(ahead, workers):
+                entity, future = in_flight.popleft()
+                yield entity, future.result()
+        while in_flight:
+            entity, future = in_flight.popleft()
+            yield entity, future.result()
+    finally:  # the consumer stopped early or a read raised: do not read the rest
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def read_file(
@@ -159,11 +217,11 @@ def read_file(
     }
     read = FileRead(path=path, position=position, rows=int(entry["row_count"]))
     try:
-        text = _verified_text(path, entry)
-        frame, rejected = (_parse_ndjson if entry["format"] == "ndjson" else _parse_csv)(text)
+        data = _verified_utf8(path, entry)
+        frame, rejected = (_parse_ndjson if entry["format"] == "ndjson" else _parse_csv)(data)
         counted = frame.height + rejected.height
-        if counted != read.rows and entry["format"] == "csv":
-            frame, rejected = _parse_csv_recovering(text)  # an unterminated quote swallowed records
+        if counted != read.rows and entry["format"] == "csv":  # an unterminated quote swallowed records
+            frame, rejected = _parse_csv_recovering(data.decode("utf-8"))
             counted = frame.height + rejected.height
         if counted != read.rows:
             raise DeliveryError(
@@ -223,8 +281,12 @@ def _combined(entity: Entity, reads: list[FileRead]) -> Delivery:
     )
 
 
-def _verified_text(path: Path, entry: dict[str, Any]) -> str:
-    """The file's text after the checksum, gzip and encoding checks."""
+def _verified_utf8(path: Path, entry: dict[str, Any]) -> bytes:
+    """The file's content as UTF-8 (byte order mark removed) after the checksum, gzip and encoding checks.
+
+    Bytes rather than text: both parsers read bytes, and most files are UTF-8 already, which then needs
+    validating but not copying through a Python string and back.
+    """
     if not path.exists():
         raise DeliveryError(f"{path}: listed in {MANIFEST} but missing", "missing_file")
     content = path.read_bytes()
@@ -241,13 +303,11 @@ def _verified_text(path: Path, entry: dict[str, Any]) -> str:
         except (OSError, EOFError, zlib.error) as error:
             raise DeliveryError(f"{path}: not a valid gzip stream: {error}", "bad_gzip") from error
     encoding = str(entry.get("encoding") or "utf-8").lower()
-    try:
-        text = content.decode(encoding)
-    except UnicodeDecodeError as error:
-        sample = content[error.start : error.start + 8]
-        raise DeliveryError(
-            f"{path}: not valid {encoding} at byte {error.start} ({sample!r})", "bad_encoding"
-        ) from error
+    if codecs.lookup(encoding).name == "utf-8":
+        if not content.isascii():  # ASCII is valid UTF-8: only other bytes need the decoder's check
+            _decoded(content, encoding, path)
+        return content.removeprefix(codecs.BOM_UTF8)
+    text = _decoded(content, encoding, path)
     if encoding in _SINGLE_BYTE and not text.isascii():
         try:
             content.decode("utf-8")
@@ -258,21 +318,31 @@ def _verified_text(path: Path, entry: dict[str, Any]) -> str:
                 f"{path}: declared {encoding} but the bytes are UTF-8 (would load as mojibake)",
                 "bad_encoding",
             )
-    return text.removeprefix("\ufeff")
+    return text.removeprefix("\ufeff").encode("utf-8")
+
+
+def _decoded(content: bytes, encoding: str, path: Path) -> str:
+    try:
+        return content.decode(encoding)
+    except UnicodeDecodeError as error:
+        sample = content[error.start : error.start + 8]
+        raise DeliveryError(
+            f"{path}: not valid {encoding} at byte {error.start} ({sample!r})", "bad_encoding"
+        ) from error
 
 
 def _rejected(rows: list[tuple[str, str]]) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=QUARANTINE_SCHEMA, orient="row")
 
 
-def _parse_csv(text: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+def _parse_csv(data: bytes) -> tuple[pl.DataFrame, pl.DataFrame]:
     """All fields as text; a record with the wrong number of fields is rejected, not padded.
 
     Read with Arrow's CSV reader (multi-threaded, quoted newlines allowed), whose invalid-row hook
     hands us each record with too few or too many fields. Polars' reader is not used here because
     it pads short rows with nulls, which would hide a malformed record instead of quarantining it.
     """
-    header = next(csv.reader(io.StringIO(text, newline="")), None)
+    header = next(csv.reader(io.TextIOWrapper(io.BytesIO(data), encoding="utf-8", newline="")), None)
     if not header:
         return pl.DataFrame(), _rejected([])
     bad: list[tuple[str, str]] = []
@@ -287,8 +357,8 @@ def _parse_csv(text: str) -> tuple[pl.DataFrame, pl.DataFrame]:
         return "skip"
 
     table = pa_csv.read_csv(
-        io.BytesIO(text.encode("utf-8")),
-        read_options=pa_csv.ReadOptions(use_threads=len(text) > 1 << 20),  # threads only pay off on big files
+        pa.BufferReader(data),
+        read_options=pa_csv.ReadOptions(use_threads=len(data) > 1 << 20),  # threads only pay off on big files
         parse_options=pa_csv.ParseOptions(newlines_in_values=True, invalid_row_handler=reject),
         convert_options=pa_csv.ConvertOptions(
             column_types={name: pa.string() for name in header},
@@ -353,14 +423,15 @@ def _parse_csv_recovering(text: str) -> tuple[pl.DataFrame, pl.DataFrame]:
     return frame, _rejected(bad)
 
 
-def _parse_ndjson(text: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+def _parse_ndjson(data: bytes) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Fast path through Polars; if any line is not JSON, fall back line by line to find it."""
-    data = text.encode("utf-8")
     try:
-        frame = pl.read_ndjson(io.BytesIO(data), infer_schema_length=None) if data.strip() else pl.DataFrame()
+        blank = not data or data.isspace()
+        frame = pl.read_ndjson(io.BytesIO(data), infer_schema_length=None) if not blank else pl.DataFrame()
         return frame, _rejected([])
     except (pl.exceptions.ComputeError, pl.exceptions.SchemaError, ValueError):
         pass
+    text = data.decode("utf-8")
     good: list[dict[str, Any]] = []
     bad: list[tuple[str, str]] = []
     for number, line in enumerate(text.splitlines(), start=1):

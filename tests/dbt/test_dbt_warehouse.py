@@ -31,6 +31,14 @@ MARTS = (
     "customer_360",
     "segment_performance",
 )
+# Incremental staging (delete+insert on their key, re-ranking the keys loaded since the last run).
+INCREMENTAL_STAGING = (
+    "stg_marketing__email_events",
+    "stg_marketing__contacts",
+    "stg_sales__orders",
+    "stg_sales__order_items",
+    "stg_support__ticket_events",
+)
 PRECISION_FLOOR = 0.99
 RECALL_FLOOR = 0.95
 # Revenue per customer and month is compared to the cent; "exact" allows the half-cent a float total
@@ -351,13 +359,23 @@ def test_demo_preview_reads_customer_360_and_segment_performance(warehouse: Buil
 
 
 def _table_hashes(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[int, str]]:
+    tables = [f"marts.{mart}" for mart in MARTS] + [f"staging.{model}" for model in INCREMENTAL_STAGING]
     hashes = {}
-    for mart in MARTS:
-        hashes[mart] = con.sql(f"""
+    for table in tables:
+        hashes[table] = con.sql(f"""
             select count(*), md5(coalesce(string_agg(row_hash, '' order by row_hash), ''))
-            from (select md5(cast(t as varchar)) as row_hash from marts.{mart} as t)
+            from (select md5(cast(t as varchar)) as row_hash from {table} as t)
         """).fetchall()[0]
     return hashes
+
+
+def _keys_versioned_in_both_loads(con: duckdb.DuckDBPyConnection, raw_table: str, key: str) -> int:
+    """Keys of a raw table with a version in each of the two loads (the second must replace the first)."""
+    return con.sql(f"""
+        select count(*) from (
+            select {key} from raw.{raw_table} group by {key} having count(distinct _loaded_at) > 1
+        )
+    """).fetchall()[0][0]
 
 
 def test_an_incremental_run_equals_a_full_refresh(warehouse: BuiltWarehouse) -> None:
@@ -368,7 +386,13 @@ def test_an_incremental_run_equals_a_full_refresh(warehouse: BuiltWarehouse) -> 
             select count(*) from marts.fct_email_events
             where occurred_date > date '{warehouse.first_day}'
         """).fetchall()[0][0]
+        # incremental staging must replace a kept version by a later-loaded one (and by nothing older)
+        reloaded = {
+            raw_table: _keys_versioned_in_both_loads(con, raw_table, key)
+            for raw_table, key in (("sales__order", "id"), ("marketing__contacts", "contact_id"))
+        }
     assert loaded_late > 0, "the incremental run must have added events after the first load"
+    assert all(reloaded.values()), reloaded
     refreshed = build(warehouse.settings, full_refresh=True)
     assert refreshed.success, [node.unique_id for node in refreshed.failures]
     with warehouse.connect() as con:

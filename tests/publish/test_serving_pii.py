@@ -19,7 +19,7 @@ import duckdb
 import pytest
 from published_pipeline import PublishedRun
 
-from crm.pii import PersonalDataExposed
+from crm.pii import PersonalDataExposed, scan
 from crm.publish import publish
 from crm.settings import Settings
 from quality.results import write_results
@@ -201,3 +201,21 @@ def test_publish_refuses_a_table_with_an_undeclared_email_column(settings: Setti
 
     assert not settings.serve_path.exists()
     assert list(settings.serve_path.parent.iterdir()) == []  # the candidate file was removed
+
+
+def test_the_scan_names_each_column_and_kind_it_finds_and_passes_clean_ones() -> None:
+    with duckdb.connect() as con:
+        con.execute("""
+            create table notes as select * from (values
+                ('n1', 'call +44 20 7946 0958', 'id 4155550123x', 'plain'),
+                ('n2', 'or (415) 555-0123, or ann@example.org', 'a1b2c3d4e5f6', 'plain'),
+                ('n3', null, 'no.phone.here', 'still plain')
+            ) as t(note_id, note, reference, label)
+        """)
+
+        findings = sorted((f.table, f.column, f.kind, f.rows) for f in scan(con, "memory"))
+
+    assert findings == [
+        ("main.notes", "note", "a phone number", 2),
+        ("main.notes", "note", "an email", 1),
+    ]

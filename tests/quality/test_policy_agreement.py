@@ -222,10 +222,11 @@ def test_editing_the_policy_alone_flips_a_dbt_test(
     shutil.copyfile(published_sf001.settings.warehouse_path, settings.warehouse_path)
     with duckdb.connect(str(settings.warehouse_path)) as con:  # three lines of orders still to come
         con.execute(
-            "insert into raw.sales__order_item select 'early_' || id, 'late_' || order_id,"
-            " * exclude (id, order_id) from raw.sales__order_item order by id limit 3"
+            "insert into raw.sales__order_item by name select 'early_' || id as id, 'late_' || order_id"
+            " as order_id, now() as _loaded_at, * exclude (id, order_id, _loaded_at)"
+            " from raw.sales__order_item order by id limit 3"
         )
-    # staging of order lines is a table: rebuild it so its tests see the three orphans
+    # loaded after the last build, like a real batch: the incremental staging of order lines picks them up
     assert run_dbt(["run", "--select", "stg_sales__order_items"], settings).success
     shipped = yaml.safe_load(DEFAULT_POLICY_PATH.read_text(encoding="utf-8"))
 

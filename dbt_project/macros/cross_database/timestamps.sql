@@ -55,3 +55,24 @@
 {% macro parse_date(column) -%}
     cast({{ crm.parse_timestamp_utc(column) }} as date)
 {%- endmacro %}
+
+{#
+    parse_timestamp_utc for a column of a relation whose type is known at run time: a column ingestion
+    already typed as a timestamp is converted directly (the same value: text is only a detour, and at
+    10 M rows a costly one), text is parsed. At parse time, and for any other type, it is parse_timestamp_utc.
+#}
+{% macro timestamp_utc_from(relation, column) -%}
+    {%- set typed = namespace(is_timestamp=false) -%}
+    {%- if execute -%}
+        {%- for existing in adapter.get_columns_in_relation(relation) -%}
+            {%- if existing.name | lower == column | lower and 'timestamp' in existing.data_type | lower -%}
+                {%- set typed.is_timestamp = true -%}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {%- if typed.is_timestamp -%}
+    {{ crm.to_utc_timestamp(column) }}
+    {%- else -%}
+    {{ crm.parse_timestamp_utc(column) }}
+    {%- endif -%}
+{%- endmacro %}

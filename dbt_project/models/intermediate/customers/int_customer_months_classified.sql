@@ -23,40 +23,85 @@ order_gaps as (
 
 ),
 
-trailing_sums as (
+inter_order_gaps as (
 
     select
-        *,
-        cast(sum(revenue_usd) over trailing_window as {{ type_converted_money() }}) as trailing_12_month_revenue_usd,
-        cast(sum(qualifying_orders) over trailing_window as {{ dbt.type_bigint() }}) as trailing_12_month_orders,
-        cast(sum(revenue_orders) over trailing_window as {{ dbt.type_bigint() }}) as trailing_12_month_revenue_orders,
-        max(last_qualifying_order_date) over (
-            partition by customer_id order by month_start_date rows between unbounded preceding and current row
-        ) as last_order_date,
-        cast(sum(qualifying_orders) over (
-            partition by customer_id order by month_start_date rows between unbounded preceding and current row
-        ) as {{ dbt.type_bigint() }}) as lifetime_orders
+        customer_id,
+        order_date,
+        cast({{ dbt.date_trunc('month', 'order_date') }} as date) as order_month,
+        days_since_previous_order
+    from order_gaps
+    where days_since_previous_order is not null
+
+),
+
+-- The median gap changes only in months with a new gap: compute it there (over every gap so far)
+-- and carry it forward to the months after, rather than once per month of the dense grid.
+gap_months as (
+
+    select distinct
+        customer_months.customer_id,
+        customer_months.month_start_date,
+        customer_months.month_end_date
     from customer_months
-    window trailing_window as (
-        partition by customer_id
-        order by month_start_date
-        rows between {{ var('active_window_months') | int - 1 }} preceding and current row
-    )
+    inner join inter_order_gaps
+        on customer_months.customer_id = inter_order_gaps.customer_id
+        and customer_months.month_start_date = inter_order_gaps.order_month
 
 ),
 
 median_gaps as (
 
     select
-        customer_months.customer_id,
-        customer_months.month_start_date,
-        {{ median('order_gaps.days_since_previous_order') }} as median_days_between_orders
+        gap_months.customer_id,
+        gap_months.month_start_date,
+        {{ median('inter_order_gaps.days_since_previous_order') }} as median_days_between_orders
+    from gap_months
+    inner join inter_order_gaps
+        on gap_months.customer_id = inter_order_gaps.customer_id
+        and gap_months.month_end_date >= inter_order_gaps.order_date
+    group by gap_months.customer_id, gap_months.month_start_date
+
+),
+
+-- one window pass: trailing and running sums, whether last month was active (its trailing window is
+-- this one shifted by a month), and the latest month whose median gap is in force
+trailing_sums as (
+
+    select
+        customer_months.*,
+        cast(sum(customer_months.revenue_usd) over trailing_window as {{ type_converted_money() }})
+            as trailing_12_month_revenue_usd,
+        cast(sum(customer_months.qualifying_orders) over trailing_window as {{ dbt.type_bigint() }})
+            as trailing_12_month_orders,
+        cast(sum(customer_months.revenue_orders) over trailing_window as {{ dbt.type_bigint() }})
+            as trailing_12_month_revenue_orders,
+        max(customer_months.last_qualifying_order_date) over running_window as last_order_date,
+        cast(sum(customer_months.qualifying_orders) over running_window as {{ dbt.type_bigint() }})
+            as lifetime_orders,
+        coalesce(sum(customer_months.qualifying_orders) over previous_window > 0, false)
+            as was_active_last_month,
+        max(gap_months.month_start_date) over running_window as median_gap_month
     from customer_months
-    inner join order_gaps
-        on customer_months.customer_id = order_gaps.customer_id
-        and customer_months.month_end_date >= order_gaps.order_date
-    where order_gaps.days_since_previous_order is not null
-    group by customer_months.customer_id, customer_months.month_start_date
+    left join gap_months
+        on customer_months.customer_id = gap_months.customer_id
+        and customer_months.month_start_date = gap_months.month_start_date
+    window
+        trailing_window as (
+            partition by customer_months.customer_id
+            order by customer_months.month_start_date
+            rows between {{ var('active_window_months') | int - 1 }} preceding and current row
+        ),
+        previous_window as (
+            partition by customer_months.customer_id
+            order by customer_months.month_start_date
+            rows between {{ var('active_window_months') | int }} preceding and 1 preceding
+        ),
+        running_window as (
+            partition by customer_months.customer_id
+            order by customer_months.month_start_date
+            rows between unbounded preceding and current row
+        )
 
 ),
 
@@ -75,18 +120,7 @@ flagged as (
     from trailing_sums
     left join median_gaps
         on trailing_sums.customer_id = median_gaps.customer_id
-        and trailing_sums.month_start_date = median_gaps.month_start_date
-
-),
-
-with_previous as (
-
-    select
-        *,
-        coalesce(
-            lag(is_active) over (partition by customer_id order by month_start_date), false
-        ) as was_active_last_month
-    from flagged
+        and trailing_sums.median_gap_month = median_gaps.month_start_date
 
 ),
 
@@ -103,11 +137,11 @@ with_events as (
         and median_days_between_orders is not null
         and days_since_last_order > {{ var('at_risk_gap_multiple') }} * median_days_between_orders
             as is_at_risk
-    from with_previous
+    from flagged
 
 ),
 
-final as (
+with_last_won_back as (
 
     select
         *,
@@ -115,6 +149,46 @@ final as (
             partition by customer_id order by month_start_date rows between unbounded preceding and current row
         ) as last_won_back_month
     from with_events
+
+),
+
+final as (
+
+    select
+        customer_id,
+        month_start_date,
+        month_end_date,
+        as_of_date,
+        first_order_month,
+        revenue_usd,
+        qualifying_orders,
+        revenue_orders,
+        last_qualifying_order_date,
+        tickets_created,
+        satisfaction_good,
+        satisfaction_bad,
+        emails_delivered,
+        unique_opens,
+        unique_clicks,
+        nps_responses,
+        nps_promoters,
+        nps_detractors,
+        trailing_12_month_revenue_usd,
+        trailing_12_month_orders,
+        trailing_12_month_revenue_orders,
+        last_order_date,
+        lifetime_orders,
+        median_days_between_orders,
+        days_since_last_order,
+        is_active,
+        was_active_last_month,
+        is_churned_this_month,
+        is_won_back_this_month,
+        is_retained_this_month,
+        is_new_this_month,
+        is_at_risk,
+        last_won_back_month
+    from with_last_won_back
 
 )
 

@@ -86,9 +86,9 @@ record_summary as (
         count(*) as source_record_count,
         min(created_at) as first_seen_at,
         max(updated_at) as last_updated_at,
-        {{ dbt.listagg("case when source_name = 'sales' then record_id end", "', '", "order by record_id") }}
+        {{ sorted_listagg("case when source_name = 'sales' then record_id end", "', '") }}
             as sales_account_ids,
-        {{ dbt.listagg("case when source_name = 'support' then record_id end", "', '", "order by record_id") }}
+        {{ sorted_listagg("case when source_name = 'support' then record_id end", "', '") }}
             as support_organization_ids,
         {{ dbt.bool_or("source_name = 'sales'") }} as is_in_sales,
         {{ dbt.bool_or("source_name = 'support'") }} as is_in_support

@@ -33,6 +33,22 @@ blocked as (
 
 ),
 
+-- the rules' confidences, strongest first; each is distinct, so a pair's strongest confidence names its rule
+match_rules as (
+
+    select
+        rules.match_rule,
+        rules.match_confidence
+    from (
+        values
+        ('crm_reference', 1.00),
+        ('email', 0.98),
+        ('phone_name', 0.93),
+        ('name_customer', 0.90)
+    ) as rules (match_rule, match_confidence)
+
+),
+
 matchable as (
 
     select
@@ -89,8 +105,7 @@ crm_reference as (
     select
         references_made.record_key as left_record_key,
         referenced.record_key as right_record_key,
-        'crm_reference' as match_rule,
-        1.00 as match_confidence
+        'crm_reference' as match_rule
     from references_made
     inner join matchable as referenced
         on references_made.referenced_record_key = referenced.record_key
@@ -113,8 +128,7 @@ email as (
     select
         matchable.record_key as left_record_key,
         email_anchors.anchor_record_key as right_record_key,
-        'email' as match_rule,
-        0.98 as match_confidence
+        'email' as match_rule
     from matchable
     inner join email_anchors
         on matchable.email_match = email_anchors.email_match
@@ -127,8 +141,7 @@ phone_name as (
     select
         matchable.record_key as left_record_key,
         other.record_key as right_record_key,
-        'phone_name' as match_rule,
-        0.93 as match_confidence
+        'phone_name' as match_rule
     from matchable
     inner join matchable as other
         on matchable.phone_match = other.phone_match
@@ -142,8 +155,7 @@ name_customer as (
     select
         matchable.record_key as left_record_key,
         other.record_key as right_record_key,
-        'name_customer' as match_rule,
-        0.90 as match_confidence
+        'name_customer' as match_rule
     from matchable
     inner join matchable as other
         on matchable.customer_id = other.customer_id
@@ -178,34 +190,36 @@ oriented as (
             as left_record_key,
         case when left_record_key < right_record_key then right_record_key else left_record_key end
             as right_record_key,
-        match_rule,
-        match_confidence
+        match_rule
     from unioned
     where left_record_key <> right_record_key
 
 ),
 
-ranked as (
+-- a pair matched by several rules keeps the strongest: an aggregate, cheaper than ranking every row
+strongest as (
 
     select
-        *,
-        row_number() over (
-            partition by left_record_key, right_record_key
-            order by match_confidence desc, match_rule asc
-        ) as rule_rank
+        oriented.left_record_key,
+        oriented.right_record_key,
+        max(match_rules.match_confidence) as match_confidence
     from oriented
+    inner join match_rules
+        on oriented.match_rule = match_rules.match_rule
+    group by oriented.left_record_key, oriented.right_record_key
 
 ),
 
 final as (
 
     select
-        left_record_key,
-        right_record_key,
-        match_rule,
-        cast(match_confidence as {{ dbt.type_numeric() }}) as match_confidence
-    from ranked
-    where rule_rank = 1
+        strongest.left_record_key,
+        strongest.right_record_key,
+        match_rules.match_rule,
+        cast(strongest.match_confidence as {{ dbt.type_numeric() }}) as match_confidence
+    from strongest
+    inner join match_rules
+        on strongest.match_confidence = match_rules.match_confidence
 
 )
 

@@ -99,13 +99,13 @@ record_summary as (
         count(*) as source_record_count,
         min(created_at) as first_seen_at,
         max(updated_at) as last_updated_at,
-        {{ dbt.listagg("case when entity_name = 'contact' then record_id end", "', '", "order by record_id") }}
+        {{ sorted_listagg("case when entity_name = 'contact' then record_id end", "', '") }}
             as sales_contact_ids,
-        {{ dbt.listagg("case when entity_name = 'lead' then record_id end", "', '", "order by record_id") }}
+        {{ sorted_listagg("case when entity_name = 'lead' then record_id end", "', '") }}
             as sales_lead_ids,
-        {{ dbt.listagg("case when entity_name = 'users' then record_id end", "', '", "order by record_id") }}
+        {{ sorted_listagg("case when entity_name = 'users' then record_id end", "', '") }}
             as support_user_ids,
-        {{ dbt.listagg("case when entity_name = 'contacts' then record_id end", "', '", "order by record_id") }}
+        {{ sorted_listagg("case when entity_name = 'contacts' then record_id end", "', '") }}
             as marketing_contact_ids,
         {{ dbt.bool_or("source_name = 'sales'") }} as is_in_sales,
         {{ dbt.bool_or("source_name = 'support'") }} as is_in_support,
@@ -117,28 +117,17 @@ record_summary as (
 
 ),
 
--- the weakest link that holds the person together says how sure the match is
+-- the weakest link that holds the person together says how sure the match is (and by which rule)
 link_summary as (
 
     select
-        clusters.person_id,
-        min(links.match_confidence) as match_confidence,
-        count(*) as link_count
-    from links
-    inner join clusters
-        on links.left_record_key = clusters.record_key
-    group by clusters.person_id
-
-),
-
-weakest_rules as (
-
-    select
         person_id,
+        match_confidence,
         match_rule
     from (
         select
             clusters.person_id,
+            links.match_confidence,
             links.match_rule,
             row_number() over (
                 partition by clusters.person_id order by links.match_confidence, links.match_rule
@@ -167,7 +156,7 @@ final as (
         record_summary.support_user_ids,
         record_summary.marketing_contact_ids,
         record_summary.source_record_count,
-        coalesce(weakest_rules.match_rule, 'single_record') as match_rule,
+        coalesce(link_summary.match_rule, 'single_record') as match_rule,
         cast(coalesce(link_summary.match_confidence, 1.0) as {{ dbt.type_numeric() }}) as match_confidence,
         customers.customer_match_confidence,
         record_summary.is_in_sales,
@@ -187,7 +176,6 @@ final as (
     left join company_names on record_summary.person_id = company_names.person_id
     left join countries on record_summary.person_id = countries.person_id
     left join link_summary on record_summary.person_id = link_summary.person_id
-    left join weakest_rules on record_summary.person_id = weakest_rules.person_id
 
 )
 

@@ -1,6 +1,14 @@
-{# A table, not a view: the dedup window over this large source would otherwise run again for
-   every model and test that reads it (issue 9, DECISIONS.md). #}
-{{ config(materialized='table') }}
+{{
+    config(
+        materialized='incremental',
+        unique_key='marketing_contact_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+    )
+}}
+{# Incremental, not a view: the dedup window over this large source would otherwise run again for
+   every model and test that reads it, and a run re-ranks only the keys loaded since the last one
+   (keys_loaded_since_last_run; issue 9, DECISIONS.md). #}
 {#
     Marketing exports are text at the source; ingestion types them, and this model casts explicitly
     again (parse_* macros) so that it reads either form.
@@ -10,6 +18,7 @@ with
 source as (
 
     select * from {{ source('marketing', 'contacts') }}
+    {{ keys_loaded_since_last_run('contact_id', source('marketing', 'contacts')) }}
 
 ),
 
@@ -17,7 +26,7 @@ parsed as (
 
     select
         *,
-        {{ parse_timestamp_utc('updated_at') }} as updated_at_utc
+        {{ timestamp_utc_from(source('marketing', 'contacts'), 'updated_at') }} as updated_at_utc
     from source
 
 ),
@@ -54,9 +63,9 @@ renamed as (
         {{ parse_number('lead_score', dbt.type_int()) }} as lead_score,
 
         -- timestamps
-        {{ parse_timestamp_utc('created_at') }} as created_at,
+        {{ timestamp_utc_from(source('marketing', 'contacts'), 'created_at') }} as created_at,
         updated_at_utc as updated_at,
-        {{ parse_timestamp_utc('unsubscribed_at') }} as unsubscribed_at,
+        {{ timestamp_utc_from(source('marketing', 'contacts'), 'unsubscribed_at') }} as unsubscribed_at,
         {{ to_utc_timestamp('_loaded_at') }} as loaded_at
 
     from latest

@@ -1,11 +1,20 @@
-{# A table, not a view: the dedup window over this large source would otherwise run again for
-   every model and test that reads it (issue 9, DECISIONS.md). #}
-{{ config(materialized='table') }}
+{{
+    config(
+        materialized='incremental',
+        unique_key='email_event_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+    )
+}}
+{# Incremental, not a view: the dedup window over this large source would otherwise run again for
+   every model and test that reads it, and a run re-ranks only the keys loaded since the last one
+   (keys_loaded_since_last_run; issue 9, DECISIONS.md). #}
 with
 
 source as (
 
     select * from {{ source('marketing', 'email_events') }}
+    {{ keys_loaded_since_last_run('event_id', source('marketing', 'email_events')) }}
 
 ),
 
@@ -33,7 +42,7 @@ renamed as (
         lower({{ clean_text('bounce_category') }}) as bounce_category,
 
         -- timestamps
-        {{ parse_timestamp_utc('created_at') }} as occurred_at,
+        {{ timestamp_utc_from(source('marketing', 'email_events'), 'created_at') }} as occurred_at,
         {{ to_utc_timestamp('_loaded_at') }} as loaded_at
 
     from latest
