@@ -1,14 +1,6 @@
-{{
-    config(
-        materialized='incremental',
-        unique_key='marketing_contact_id',
-        incremental_strategy='delete+insert',
-        on_schema_change='fail',
-    )
-}}
-{# Incremental, not a view: the dedup window over this large source would otherwise run again for
-   every model and test that reads it, and a run re-ranks only the keys loaded since the last one
-   (keys_loaded_since_last_run; issue 9, DECISIONS.md). #}
+{{ config(materialized='incremental', unique_key='marketing_contact_id') }}
+{# Incremental (dbt_project.yml), not a view: the dedup window over this large source would otherwise
+   run again for every model and test that reads it (issue 9, DECISIONS.md). #}
 {#
     Marketing exports are text at the source; ingestion types them, and this model casts explicitly
     again (parse_* macros) so that it reads either form.
