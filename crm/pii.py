@@ -33,6 +33,8 @@ from enum import Enum
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     import duckdb
 
 log = logging.getLogger(__name__)
@@ -142,8 +144,13 @@ def masked_select_list(columns: list[tuple[str, str]]) -> tuple[str, list[str]]:
     return ", ".join(expressions), masked
 
 
-def scan(con: duckdb.DuckDBPyConnection, catalog: str) -> list[Finding]:
+def scan(
+    con: duckdb.DuckDBPyConnection, catalog: str, only: Mapping[str, str] | None = None
+) -> list[Finding]:
     """Every VARCHAR column of every table in ``catalog`` whose values look like an email or a phone.
+
+    ``only`` maps a table (``"schema.table"``) to a predicate: of that table, only the rows it selects
+    are scanned (a publish that carries a table over scans its new rows).
 
     Two passes, because the first is nearly always clean: per table, one query evaluates a single
     regex (every pattern as one alternation: one automaton pass per value) on each column; only the
@@ -161,6 +168,8 @@ def scan(con: duckdb.DuckDBPyConnection, catalog: str) -> list[Finding]:
     findings: list[Finding] = []
     for (schema, table), names in by_table.items():
         relation = f'"{catalog}"."{schema}"."{table}"'
+        if only and f"{schema}.{table}" in only:
+            relation = f"(select * from {relation} where {only[f'{schema}.{table}']})"
         for name in _columns_matching_any_pattern(con, relation, names):
             findings += [_finding(con, relation, f"{schema}.{table}", name, kind) for kind in PATTERNS]
     return [finding for finding in findings if finding.rows]

@@ -10,12 +10,15 @@ Publishing builds a complete new file next to it, checks it, and renames it over
    BI drivers — cannot open), plus ``meta.publication``: one row per table with its row count and the
    run id, so a reader can tell which run it sees and that it is whole;
    Direct identifiers are pseudonymised while copying (``crm.pii``: emails and phones become SHA-256
-   hashes; the warehouse keeps them);
+   hashes; the warehouse keeps them). After the first publish the new file starts as a copy of the
+   served one, and the marts dbt builds incrementally take only their new rows (``crm.serving_file``);
+
 3. run the marts quality suite on the new file (``run_checks(..., "marts", serve_path=new_file)``) and
    add this run's check results as ``meta.check_results``, so the report and BI users see how good
    "good enough" was without opening the warehouse;
 4. scan every text column of the new file for anything that still looks like an email or a phone
-   number (``crm.pii.scan``; a hit raises ``PersonalDataExposed``);
+   number (``crm.pii.scan``; a hit raises ``PersonalDataExposed``) — of a carried-over table, the new
+   rows only;
 5. only then ``os.replace`` it over the served file. A reader sees the old file or the new one, never
    a mix; on a block or any error the new file is deleted and the last good file stays.
 
@@ -33,15 +36,15 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from crm.settings import Settings, duckdb_memory_limit
+from crm.serving_file import build_serving_file, in_memory_duckdb, path_literal
+from crm.settings import Settings
+from crm.transform import incremental_mart_keys
 
 if TYPE_CHECKING:
-    import duckdb
+    from collections.abc import Mapping
 
 log = logging.getLogger(__name__)
 
-SCHEMA = "marts"
-STORAGE_VERSION = "v1.5.0"
 CANDIDATE_SUFFIX = ".publishing"
 
 
@@ -62,82 +65,26 @@ def publish(settings: Settings, run_id: str) -> Path:
         stale.unlink()
     candidate = serve.with_name(f".{serve.name}.{_slug(run_id)}.{uuid.uuid4().hex[:8]}{CANDIDATE_SUFFIX}")
     try:
-        tables = build_serving_file(settings.warehouse_path, candidate, run_id)
+        build = build_serving_file(
+            settings.warehouse_path,
+            candidate,
+            run_id,
+            previous=serve if serve.exists() else None,
+            incremental_keys=incremental_mart_keys(settings),
+        )
         gate = run_checks(settings, "marts", run_id, serve_path=candidate)
         if gate.blocking:
             raise QualityBlocked(run_id, gate.blocking)
         add_check_results(settings.warehouse_path, candidate, run_id)
-        assert_no_personal_data(candidate)
+        assert_no_personal_data(candidate, only=build.new_rows)
         os.replace(candidate, serve)
         _fsync_directory(serve.parent)
     except BaseException:
         for leftover in (candidate, candidate.with_name(candidate.name + ".wal")):
             leftover.unlink(missing_ok=True)
         raise
-    log.info("published %d marts tables of run %s to %s", len(tables), run_id, serve)
+    log.info("published %d marts tables of run %s to %s", len(build.row_counts), run_id, serve)
     return serve
-
-
-def build_serving_file(warehouse: Path, target: Path, run_id: str) -> dict[str, int]:
-    """Copy every table and view of ``warehouse``'s ``marts`` schema into a new file ``target``.
-
-    Views are materialised (the serving file has no other schema for them to read); the columns
-    ``crm.pii.MASKED_COLUMNS`` declares are hashed on the way, and say so in their column comment.
-    Returns the row count per table, also stored in ``meta.publication``.
-    """
-
-    from crm.pii import MASKED_COLUMNS, masked_select_list
-
-    if not warehouse.exists():
-        raise FileNotFoundError(f"no warehouse at {warehouse}: run `crm ingest` and `crm transform` first")
-    if target.exists():
-        raise FileExistsError(f"{target} already exists; a publish builds a new file only")
-    with _connect() as con:
-        con.execute(f"attach {_literal(warehouse)} as warehouse (read_only)")
-        con.execute(f"attach {_literal(target)} as serving (storage_version '{STORAGE_VERSION}')")
-        names = [
-            row[0]
-            for row in con.execute(
-                "select table_name from information_schema.tables "
-                "where table_catalog = 'warehouse' and table_schema = ? order by table_name",
-                [SCHEMA],
-            ).fetchall()
-        ]
-        if not names:
-            raise LookupError(f"{warehouse} has no {SCHEMA} tables: run `crm transform` first")
-        counts: dict[str, int] = {}
-        con.execute("begin transaction")
-        con.execute(f"create schema serving.{SCHEMA}")
-        con.execute("create schema serving.meta")
-        for name in names:
-            columns = con.execute(
-                "select column_name, data_type from information_schema.columns where table_catalog = "
-                "'warehouse' and table_schema = ? and table_name = ? order by ordinal_position",
-                [SCHEMA, name],
-            ).fetchall()
-            select_list, masked = masked_select_list(columns)
-            con.execute(
-                f'create table serving.{SCHEMA}."{name}" as '
-                f'select {select_list} from warehouse.{SCHEMA}."{name}"'
-            )
-            for column in masked:
-                description = MASKED_COLUMNS[column.lower()].description.replace("'", "''")
-                con.execute(f'comment on column serving.{SCHEMA}."{name}"."{column}" is \'{description}\'')
-            ((rows,),) = con.execute(f'select count(*) from serving.{SCHEMA}."{name}"').fetchall()
-            counts[name] = int(rows)
-        con.execute(
-            "create table serving.meta.publication ("
-            "table_name varchar primary key, row_count bigint not null, run_id varchar not null, "
-            "published_at timestamptz not null)"
-        )
-        con.executemany(
-            "insert into serving.meta.publication values (?, ?, ?, now())",
-            [(name, rows, run_id) for name, rows in counts.items()],
-        )
-        con.execute("commit")
-        con.execute("checkpoint serving")
-        con.execute("detach serving")
-    return counts
 
 
 def add_check_results(warehouse: Path, target: Path, run_id: str) -> int:
@@ -150,9 +97,9 @@ def add_check_results(warehouse: Path, target: Path, run_id: str) -> int:
 
     from crm.pii import masked_select_list
 
-    with _connect() as con:
-        con.execute(f"attach {_literal(warehouse)} as warehouse (read_only)")
-        con.execute(f"attach {_literal(target)} as serving")
+    with in_memory_duckdb() as con:
+        con.execute(f"attach {path_literal(warehouse)} as warehouse (read_only)")
+        con.execute(f"attach {path_literal(target)} as serving")
         columns = con.execute(
             "select column_name, data_type from information_schema.columns where table_catalog = "
             "'warehouse' and table_schema = 'ops' and table_name = 'check_results' order by ordinal_position"
@@ -169,31 +116,21 @@ def add_check_results(warehouse: Path, target: Path, run_id: str) -> int:
     return int(rows)
 
 
-def assert_no_personal_data(target: Path) -> None:
-    """Raise ``crm.pii.PersonalDataExposed`` if any text column of ``target`` looks like an email or phone."""
+def assert_no_personal_data(target: Path, only: Mapping[str, str] | None = None) -> None:
+    """Raise ``crm.pii.PersonalDataExposed`` if any text column of ``target`` looks like an email or phone.
+
+    ``only`` narrows a table (``"schema.table"``) to the rows a predicate selects: a carried-over table's
+    older rows were scanned under the same rules when they were first published.
+    """
 
     from crm.pii import PersonalDataExposed, scan
 
-    with _connect() as con:
-        con.execute(f"attach {_literal(target)} as serving (read_only)")
-        findings = scan(con, "serving")
+    with in_memory_duckdb() as con:
+        con.execute(f"attach {path_literal(target)} as serving (read_only)")
+        findings = scan(con, "serving", only=only)
         con.execute("detach serving")
     if findings:
         raise PersonalDataExposed(findings)
-
-
-def _connect() -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB within the pipeline's memory budget, for attaching the files it copies."""
-    import duckdb
-
-    con = duckdb.connect(config={"memory_limit": duckdb_memory_limit()})
-    con.execute("set enable_progress_bar = false")  # a log, not a terminal
-    return con
-
-
-def _literal(path: Path) -> str:
-    """A SQL string literal for a path (ATTACH takes no bind parameters)."""
-    return "'" + str(path).replace("'", "''") + "'"
 
 
 def _slug(run_id: str) -> str:

@@ -81,6 +81,11 @@ class Settings:
         return self.data_dir / "warehouse" / "crm.duckdb"
 
     @property
+    def dbt_dir(self) -> Path:
+        """dbt's artefacts for this warehouse: ``target/`` (manifest, run results) and logs."""
+        return self.data_dir / "dbt"
+
+    @property
     def serve_path(self) -> Path:
         return self.data_dir / "serve" / "crm.duckdb"
 

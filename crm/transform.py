@@ -13,6 +13,7 @@ so editing the policy changes what ``dbt build`` does without touching the dbt p
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import time
@@ -89,7 +90,7 @@ def run_dbt(
 
     settings = settings or Settings.from_env()
     settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
-    artefacts = artefacts_dir or settings.data_dir / "dbt"
+    artefacts = artefacts_dir or settings.dbt_dir
     os.environ.update(dbt_environment(settings))
     nodes: list[NodeResult] = []
     bar = _progress_bar() if progress else None
@@ -174,6 +175,26 @@ def transform(
         for node in summary.failures:
             log.error("%s %s: %s", node.status.upper(), node.unique_id, node.message)
         raise typer.Exit(code=1)
+
+
+def incremental_mart_keys(settings: Settings) -> dict[str, str]:
+    """The marts dbt builds incrementally, each with its unique key, from the last build's manifest.
+
+    Publishing carries these over with only their new rows (``crm.serving_file``). Without a manifest
+    (no build yet, or a warehouse dbt did not build) there are none, and every table is copied.
+    """
+    manifest_path = settings.dbt_dir / "target" / "manifest.json"
+    if not manifest_path.exists():
+        return {}
+    nodes = json.loads(manifest_path.read_text(encoding="utf-8"))["nodes"].values()
+    return {
+        node["alias"]: node["config"]["unique_key"]
+        for node in nodes
+        if node["resource_type"] == "model"
+        and node["schema"] == "marts"
+        and node["config"].get("materialized") == "incremental"
+        and isinstance(node["config"].get("unique_key"), str)
+    }
 
 
 def preview_marts(settings: Settings | None = None, rows: int = 5) -> dict[str, pl.DataFrame]:

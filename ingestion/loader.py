@@ -70,6 +70,13 @@ create table if not exists ops.watermarks (
     committed_at timestamptz not null,
     primary key (source, entity)
 );
+create table if not exists ops.withdrawn_keys (
+    source varchar not null,
+    entity varchar not null,
+    "key" varchar not null,
+    batch_id varchar not null,
+    withdrawn_at timestamptz not null
+);
 create table if not exists ops.failed_batches (
     batch_id varchar primary key,
     source varchar not null,
@@ -159,6 +166,33 @@ def loaded_batch_ids(con: duckdb.DuckDBPyConnection, source: str, entity: str) -
     return dict(rows)
 
 
+def _record_withdrawn_keys(
+    con: duckdb.DuckDBPyConnection, entity: Entity, batch_id: str, files: list[str], data_file: Path
+) -> int:
+    """Record in ``ops.withdrawn_keys`` the keys the earlier version of a re-delivered file loaded and
+    the new version does not carry; return how many.
+
+    Deleting the file's old rows removes them from raw, but incremental models only look at keys that
+    arrive: this is how they learn that a key went away (dbt macro ``withdrawn_keys``). A composite key
+    is recorded as its parts joined by ``|``.
+    """
+
+    def key_of(alias: str) -> str:
+        parts = [f"cast({alias}.{_quote(column)} as varchar)" for column in entity.primary_key]
+        return parts[0] if len(parts) == 1 else f"concat_ws('|', {', '.join(parts)})"
+
+    matches = " and ".join(f"delivered.{_quote(c)} = earlier.{_quote(c)}" for c in entity.primary_key)
+    inserted = con.execute(
+        f"insert into ops.withdrawn_keys select distinct ?, ?, {key_of('earlier')}, ?, now() "
+        f"from {raw_table(entity)} as earlier "
+        f"where earlier.{_quote(entity.lineage_column)} in (select unnest(?)) and not exists ("
+        f"select 1 from read_parquet({_sql_string(str(data_file))}, hive_partitioning = false) as delivered "
+        f"where {matches})",
+        [entity.source, entity.name, batch_id, files],
+    ).fetchone()
+    return int(inserted[0]) if inserted else 0
+
+
 def load_entity(
     con: duckdb.DuckDBPyConnection,
     settings: Settings,
@@ -221,6 +255,10 @@ def load_batch(
         if entity.write_mode is WriteMode.REPLACE_FILE:
             # A re-delivered file replaces every row its earlier version loaded (even if none now load).
             files = [file["source_file"] for file in manifest.position["files"]]
+            withdrawn = _record_withdrawn_keys(con, entity, manifest.batch_id, files, data_file)
+            if withdrawn:
+                log.info("%s: the re-delivered file no longer carries %d key(s) of its earlier version "
+                         "(ops.withdrawn_keys)", manifest.batch_id, withdrawn)  # fmt: skip
             con.execute(
                 f"delete from {table} where {_quote(entity.lineage_column)} in (select unnest(?))", [files]
             )

@@ -47,16 +47,19 @@
     loaded after the newest load the table holds — all versions of those keys, not only the new ones, so
     that latest_version ranks them exactly as a full build does (a late-loaded older version must not win
     over the version already kept). Keys without a new load keep their row. A full build reads all of raw.
+    withdrawn_from ('source.entity') adds the keys a re-delivered file withdrew (macro withdrawn_keys).
 
     select * from {{ source('sales', 'order') }} {{ keys_loaded_since_last_run('id', source('sales', 'order')) }}
 #}
-{% macro keys_loaded_since_last_run(key, relation) -%}
+{% macro keys_loaded_since_last_run(key, relation, withdrawn_from=none) -%}
     {%- if is_incremental() %}
     where {{ key }} in (
         select loaded.{{ key }}
         from {{ relation }} as loaded
-        where {{ crm.to_utc_timestamp('loaded._loaded_at') }}
-            > (select max(already_staged.loaded_at) from {{ this }} as already_staged)
+        where {{ crm.to_utc_timestamp('loaded._loaded_at') }} > {{ crm.newest_load_in_this() }}
     )
+    {%- if withdrawn_from and crm.withdrawn_keys_exist() %}
+        or {{ key }} in ({{ crm.withdrawn_since_last_run(withdrawn_from, 'withdrawn."key"') }})
+    {%- endif -%}
     {%- endif -%}
 {%- endmacro %}

@@ -18,7 +18,7 @@ import duckdb
 import pytest
 import yaml
 
-from crm.publish import build_serving_file
+from crm.serving_file import build_serving_file
 from crm.settings import Settings
 from tests.dags.conftest import CRM, DAYS, REPO, WebhookReceiver, marts_fingerprints, run_crm, run_env
 

@@ -8,6 +8,8 @@ refresh; the SCD2 history records changes; dbt built every model, snapshot and t
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -15,7 +17,8 @@ import polars as pl
 import pytest
 from dbt_warehouse import BuiltWarehouse, TruthWarehouse
 
-from crm.transform import build, preview_marts
+from crm.settings import Settings
+from crm.transform import build, dbt_environment, preview_marts
 
 pytestmark = pytest.mark.slow
 
@@ -376,6 +379,74 @@ def _keys_versioned_in_both_loads(con: duckdb.DuckDBPyConnection, raw_table: str
             select {key} from raw.{raw_table} group by {key} having count(distinct _loaded_at) > 1
         )
     """).fetchall()[0][0]
+
+
+def _withdraw(
+    con: duckdb.DuckDBPyConnection, entity: str, key_column: str, key: str, source_file: str
+) -> None:
+    """What the loader does when a re-delivered file no longer carries ``key``: record it, drop its rows."""
+    con.execute(
+        "insert into ops.withdrawn_keys values ('marketing', ?, ?, 'test__redelivery', now())", [entity, key]
+    )
+    con.execute(
+        f"delete from raw.marketing__{entity} where {key_column} = ? and _source_file = ?", [key, source_file]
+    )
+
+
+def test_keys_a_redelivered_file_withdrew_leave_the_incremental_tables_as_a_full_refresh_would(
+    warehouse: BuiltWarehouse, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a copy of the warehouse: one event that only its file carried, and one contact whose kept
+    version came from the re-delivered file while an older file still carries another version."""
+    copy = Settings.from_env(tmp_path / "copy")
+    copy.warehouse_path.parent.mkdir(parents=True)
+    shutil.copyfile(warehouse.settings.warehouse_path, copy.warehouse_path)
+    for name, value in dbt_environment(copy).items():
+        monkeypatch.setenv(name, value)  # restored afterwards for the tests that share the warehouse
+    with duckdb.connect(str(copy.warehouse_path)) as con:
+        event, event_file = con.execute("""
+            select event_id, any_value(_source_file) from raw.marketing__email_events
+            where event_id in (select email_event_id from marts.fct_email_events)
+            group by event_id having count(distinct _source_file) = 1 order by event_id limit 1
+        """).fetchall()[0]
+        # a contact whose newest version (the one staged) only one file carries, and older ones others do
+        contact, newest_file = con.execute("""
+            with versions as (
+                select contact_id, _source_file, updated_at,
+                    max(updated_at) over (partition by contact_id) as newest
+                from raw.marketing__contacts
+            )
+            select contact_id, any_value(_source_file) filter (where updated_at = newest)
+            from versions
+            group by contact_id
+            having count(distinct _source_file) filter (where updated_at = newest) = 1
+                and count(distinct _source_file) > 1
+            order by contact_id limit 1
+        """).fetchall()[0]
+        staged = (
+            f"select updated_at from staging.stg_marketing__contacts where marketing_contact_id = '{contact}'"
+        )
+        (kept_before,) = con.execute(staged).fetchall()[0]
+        _withdraw(con, "email_events", "event_id", event, event_file)
+        _withdraw(con, "contacts", "contact_id", contact, newest_file)
+
+    incremental_run = build(copy)
+
+    assert incremental_run.success, [node.unique_id for node in incremental_run.failures]
+    with duckdb.connect(str(copy.warehouse_path), read_only=True) as con:
+        gone = con.execute(f"""
+            select
+                (select count(*) from staging.stg_marketing__email_events where email_event_id = '{event}'),
+                (select count(*) from marts.fct_email_events where email_event_id = '{event}')
+        """).fetchall()[0]
+        (kept_after,) = con.execute(staged).fetchall()[0]
+        incremental = _table_hashes(con)
+    assert gone == (0, 0)
+    assert kept_after != kept_before, "the contact's version from the older file must be kept now"
+    refreshed = build(copy, full_refresh=True)
+    assert refreshed.success, [node.unique_id for node in refreshed.failures]
+    with duckdb.connect(str(copy.warehouse_path), read_only=True) as con:
+        assert _table_hashes(con) == incremental
 
 
 def test_an_incremental_run_equals_a_full_refresh(warehouse: BuiltWarehouse) -> None:

@@ -168,7 +168,9 @@ def test_malformed_csv_row_and_cut_json_line_are_quarantined_with_their_line(set
     assert balance == [("email_events", 3, 2, 1), ("nps_responses", 3, 2, 1)]
 
 
-def test_redelivered_file_replaces_its_earlier_version_in_raw(settings: Settings) -> None:
+def test_redelivered_file_replaces_its_earlier_version_in_raw_and_records_the_keys_it_dropped(
+    settings: Settings,
+) -> None:
     first = EVENTS.splitlines(keepends=True)[0]
     deliver(
         settings,
@@ -195,6 +197,28 @@ def test_redelivered_file_replaces_its_earlier_version_in_raw(settings: Settings
         ("E2",),
     ]
     assert query(settings, "select count(*) from ops.load_manifest") == [(2,)]
+    assert query(settings, "select count(*) from ops.withdrawn_keys") == [(0,)]  # a superset withdraws none
+
+    second = EVENTS.splitlines(keepends=True)[1]  # a third version that no longer carries E1
+    deliver(
+        settings,
+        D1,
+        [
+            {
+                "name": "email_events_20250301.ndjson",
+                "kind": "email_events",
+                "text": second,
+                "format": "ndjson",
+            }
+        ],
+    )
+    report = _ingest(settings, D3)
+    assert query(settings, "select event_id from raw.marketing__email_events") == [("E2",)]
+    batch = next(result.manifest.batch_id for result in report.loaded if result.loaded)
+    # incremental staging learns here that E1 went away (dbt macro withdrawn_keys)
+    assert query(settings, "select source, entity, key, batch_id from ops.withdrawn_keys") == [
+        ("marketing", "email_events", "E1", batch)
+    ]
 
 
 def test_late_file_is_picked_up_by_the_next_run_and_future_folders_wait(settings: Settings) -> None:

@@ -127,6 +127,7 @@ def test_publish_copies_only_the_marts_into_a_duckdb_1x_readable_file(settings: 
         ("marts", "top_days", "BASE TABLE"),  # a view is materialised: the file has nothing else to read
         ("meta", "check_results", "BASE TABLE"),  # the gate's verdict on this publication
         ("meta", "publication", "BASE TABLE"),
+        ("meta", "serving_format", "BASE TABLE"),  # the rules it was written under (crm.serving_file)
     ]
     assert served["publication"] == [
         ("customer_360", 12, "run-1"),

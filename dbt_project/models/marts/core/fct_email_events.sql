@@ -4,6 +4,7 @@
         unique_key='email_event_id',
         incremental_strategy='delete+insert',
         on_schema_change='fail',
+        pre_hook="{{ crm.forget_withdrawn_keys('email_event_id', 'marketing.email_events') }}",
     )
 }}
 {#
@@ -11,7 +12,7 @@
     event once even when exported twice. Incremental: a run adds the events loaded after the newest
     load this table holds (late events arrive in later loads and are picked up then). Person and
     customer keys are not stored — identity resolution may merge them later — reach them through the
-    marketing contact id.
+    marketing contact id. An event a re-delivered export no longer carries is deleted (pre-hook).
 #}
 with
 
@@ -19,7 +20,11 @@ email_events as (
 
     select * from {{ ref('stg_marketing__email_events') }}
     {% if is_incremental() %}
-    where loaded_at > (select max(already_loaded.loaded_at) from {{ this }} as already_loaded)
+    where loaded_at > {{ newest_load_in_this() }}
+        {%- if withdrawn_keys_exist() %}
+        -- a key a re-delivered file withdrew: its other version, if raw still has one (macro withdrawn_keys)
+        or email_event_id in ({{ withdrawn_since_last_run('marketing.email_events', clean_text('withdrawn."key"')) }})
+        {%- endif %}
     {% endif %}
 
 ),

@@ -1,4 +1,8 @@
-{{ config(materialized='incremental', unique_key='marketing_contact_id') }}
+{{ config(
+    materialized='incremental',
+    unique_key='marketing_contact_id',
+    pre_hook="{{ crm.forget_withdrawn_keys('marketing_contact_id', 'marketing.contacts') }}",
+) }}
 {# Incremental (dbt_project.yml), not a view: the dedup window over this large source would otherwise
    run again for every model and test that reads it (issue 9, DECISIONS.md). #}
 {#
@@ -10,7 +14,7 @@ with
 source as (
 
     select * from {{ source('marketing', 'contacts') }}
-    {{ keys_loaded_since_last_run('contact_id', source('marketing', 'contacts')) }}
+    {{ keys_loaded_since_last_run('contact_id', source('marketing', 'contacts'), withdrawn_from='marketing.contacts') }}
 
 ),
 

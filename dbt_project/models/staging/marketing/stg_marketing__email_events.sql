@@ -1,4 +1,8 @@
-{{ config(materialized='incremental', unique_key='email_event_id') }}
+{{ config(
+    materialized='incremental',
+    unique_key='email_event_id',
+    pre_hook="{{ crm.forget_withdrawn_keys('email_event_id', 'marketing.email_events') }}",
+) }}
 {# Incremental (dbt_project.yml), not a view: the dedup window over this large source would otherwise
    run again for every model and test that reads it (issue 9, DECISIONS.md). #}
 with
@@ -6,7 +10,9 @@ with
 source as (
 
     select * from {{ source('marketing', 'email_events') }}
-    {{ keys_loaded_since_last_run('event_id', source('marketing', 'email_events')) }}
+    {{ keys_loaded_since_last_run(
+        'event_id', source('marketing', 'email_events'), withdrawn_from='marketing.email_events'
+    ) }}
 
 ),
 
