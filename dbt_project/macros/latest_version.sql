@@ -58,7 +58,7 @@
         from {{ relation }} as loaded
         where {{ crm.to_utc_timestamp('loaded._loaded_at') }} > {{ crm.newest_load_in_this() }}
     )
-    {%- if withdrawn_from and crm.withdrawn_keys_exist() %}
+    {%- if withdrawn_from and crm.has_withdrawn_keys(withdrawn_from) %}
         or {{ key }} in ({{ crm.withdrawn_since_last_run(withdrawn_from, 'withdrawn."key"') }})
     {%- endif -%}
     {%- endif -%}

@@ -23,6 +23,21 @@
     {{ return(relation is not none) }}
 {%- endmacro %}
 
+{#
+    Whether any key of entity was withdrawn since this table's newest load: asked when the model compiles,
+    so that the normal day renders no extra predicate (an `or key in (...)` in the incremental filter
+    stops DuckDB from pruning on loaded_at: +2 s on fct_email_events at SF 1).
+#}
+{% macro has_withdrawn_keys(entity) -%}
+    {%- if not (execute and is_incremental() and crm.withdrawn_keys_exist()) -%}
+        {{ return(false) }}
+    {%- endif -%}
+    {%- set found = run_query(
+        'select count(*) from (' ~ crm.withdrawn_since_last_run(entity, 'withdrawn."key"') ~ ') as withdrawn_keys_found'
+    ) -%}
+    {{ return(found.columns[0].values()[0] > 0) }}
+{%- endmacro %}
+
 {# entity: 'source.entity' as the loader names it; key_expression: the key as the model holds it #}
 {% macro withdrawn_since_last_run(entity, key_expression) -%}
     select {{ key_expression }}
@@ -32,7 +47,7 @@
 {%- endmacro %}
 
 {% macro forget_withdrawn_keys(key, entity) -%}
-    {%- if is_incremental() and crm.withdrawn_keys_exist() -%}
+    {%- if crm.has_withdrawn_keys(entity) -%}
         delete from {{ this }}
         where {{ key }} in ({{ crm.withdrawn_since_last_run(entity, crm.clean_text('withdrawn."key"')) }})
     {%- endif -%}

@@ -21,7 +21,7 @@ email_events as (
     select * from {{ ref('stg_marketing__email_events') }}
     {% if is_incremental() %}
     where loaded_at > {{ newest_load_in_this() }}
-        {%- if withdrawn_keys_exist() %}
+        {%- if has_withdrawn_keys('marketing.email_events') %}
         -- a key a re-delivered file withdrew: its other version, if raw still has one (macro withdrawn_keys)
         or email_event_id in ({{ withdrawn_since_last_run('marketing.email_events', clean_text('withdrawn."key"')) }})
         {%- endif %}
