@@ -52,3 +52,8 @@
 {% macro type_ratio() -%}
     double precision
 {%- endmacro %}
+
+{# An attribution weight as an exact decimal, so that sums of weights do not depend on adding order. #}
+{% macro exact_weight(column) -%}
+    cast({{ column }} as decimal(38, 15))
+{%- endmacro %}

@@ -74,19 +74,24 @@ email_summary as (
 
 ),
 
+-- linear weights (1/3, 1/6, ...) are summed as exact decimals: a float sum's last bits depend on the
+-- order DuckDB adds in parallel, and a cost per lead at a half cent would round either way; 15 decimals
+-- per weight keep the sum accurate at the 9 decimals it is shown with
 attribution as (
 
     select
         campaign_id,
         sum(case when conversion_type = 'lead' then first_touch_weight else 0 end) as leads_first_touch,
         sum(case when conversion_type = 'lead' then last_touch_weight else 0 end) as leads_last_touch,
-        sum(case when conversion_type = 'lead' then linear_weight else 0 end) as leads_linear,
+        round(sum(case when conversion_type = 'lead' then {{ exact_weight('linear_weight') }} else 0 end), 9)
+            as leads_linear,
         sum(case when conversion_type = 'opportunity' then first_touch_weight else 0 end) as opportunities_first_touch,
         sum(case when conversion_type = 'opportunity' then last_touch_weight else 0 end) as opportunities_last_touch,
-        sum(case when conversion_type = 'opportunity' then linear_weight else 0 end) as opportunities_linear,
+        round(sum(case when conversion_type = 'opportunity' then {{ exact_weight('linear_weight') }} else 0 end), 9)
+            as opportunities_linear,
         sum(won_amount_usd * first_touch_weight) as won_revenue_first_touch_usd,
         sum(won_amount_usd * last_touch_weight) as won_revenue_last_touch_usd,
-        sum(won_amount_usd * linear_weight) as won_revenue_linear_usd
+        sum(won_amount_usd * {{ exact_weight('linear_weight') }}) as won_revenue_linear_usd
     from attributed_touches
     group by campaign_id
 
