@@ -82,6 +82,7 @@ def bench(
     """
     from rich.console import Console
 
+    from crm.bench.preflight import room_for
     from crm.bench.results import pipeline_seconds_from_file
     from crm.bench.stages import PATHS, BenchOptions
 
@@ -94,6 +95,12 @@ def bench(
             f"SF {sf:g} takes long and needs tens of GB of disk; add --allow-large to run it",
             param_hint="--sf",
         )
+    room = room_for(
+        sf, chosen, keep.resolve() if keep else Path(tempfile.gettempdir()), keep=keep is not None, runs=runs
+    )
+    if problems := room.problems():
+        console.print(f"[red]SF {sf:g} does not fit on this machine:[/red] {'; '.join(problems)}.")
+        raise typer.Exit(2)
     work_dir = keep.resolve() if keep else Path(tempfile.mkdtemp(prefix="crm-bench-"))
     options = BenchOptions(
         sf=sf,

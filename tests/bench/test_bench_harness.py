@@ -133,6 +133,35 @@ def test_scale_factors_above_1_need_allow_large() -> None:
     assert "--allow-large" in outcome.output
 
 
+def test_a_bench_that_cannot_fit_is_refused_before_it_starts(tmp_path: Path) -> None:
+    from crm.cli import app
+
+    work_dir = tmp_path / "work"
+    outcome = CliRunner().invoke(
+        app, ["bench", "--sf", "100000", "--allow-large", "--keep", str(work_dir), "--out", str(tmp_path)]
+    )
+
+    said = " ".join(outcome.output.split())  # rich wraps long lines
+    assert outcome.exit_code == 2, said
+    assert "does not fit on this machine" in said
+    assert "GiB of memory" in said and "GiB of disk" in said
+    assert not work_dir.exists()  # nothing generated, nothing left behind
+
+
+def test_the_room_a_bench_needs_grows_with_the_scale_and_the_paths(tmp_path: Path) -> None:
+    from crm.bench.preflight import Room, room_for
+
+    sf1_cli = room_for(1, ("cli",), tmp_path, keep=False, runs=3)
+    sf10_both = room_for(10, ("cli", "dag"), tmp_path, keep=False, runs=3)
+    sf10_both_kept = room_for(10, ("cli", "dag"), tmp_path, keep=True, runs=3)
+
+    assert sf10_both.memory_needed > 9 * sf1_cli.memory_needed
+    assert sf10_both.disk_needed > 10 * sf1_cli.disk_needed  # two paths' data directories
+    assert sf10_both_kept.disk_needed > 2.5 * sf10_both.disk_needed  # kept runs stay on disk
+    assert Room(memory_needed=1, memory_total=2, disk_needed=1, disk_free=2).problems() == []
+    assert len(Room(memory_needed=3, memory_total=2, disk_needed=3, disk_free=2).problems()) == 2
+
+
 @pytest.mark.slow
 def test_the_harness_at_sf001_times_every_stage_and_writes_the_table(tmp_path: Path) -> None:
     options = BenchOptions(
