@@ -15,7 +15,7 @@ def describe() -> dict[str, object]:
     return {
         "cpu": _cpu_model(),
         "cores": os.cpu_count(),
-        "ram_gib": round(_total_memory_bytes() / 2**30, 1),
+        "ram_gib": round(total_memory_bytes() / 2**30, 1),
         "os": f"{platform.system()} {platform.release()} ({platform.machine()})",
         "python": platform.python_version(),
         "versions": {name: _version(name) for name in PACKAGES},
@@ -33,7 +33,7 @@ def _cpu_model() -> str:
     return platform.processor() or "unknown"
 
 
-def _total_memory_bytes() -> int:
+def total_memory_bytes() -> int:
     return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
 
 

@@ -8,10 +8,11 @@ check refuses a bench that clearly cannot fit, naming both figures.
 
 from __future__ import annotations
 
-import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+
+from crm.bench.machine import total_memory_bytes
 
 MIB = 2**20
 GIB = 2**30
@@ -58,7 +59,7 @@ def room_for(sf: float, paths: tuple[str, ...], work_dir: Path, *, keep: bool, r
     disk_needed = int(sf * (DISK_BYTES_PER_SF_PER_PATH["prepared"] + per_run * kept_runs))
     return Room(
         memory_needed=int(GENERATE_BASE_BYTES + sf * GENERATE_BYTES_PER_SF),
-        memory_total=os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"),
+        memory_total=total_memory_bytes(),
         disk_needed=disk_needed,
         disk_free=shutil.disk_usage(_existing_parent(work_dir)).free,
     )
